@@ -1,0 +1,1 @@
+"""GridDesk desktop client."""

@@ -1,0 +1,483 @@
+"""The workstation's local store: replica + outbox, over SQLite in WAL mode.
+
+Threading: one ``LocalStore`` per thread.  The UI thread has its own and the
+sync engine's worker thread has another on the same file; WAL lets the UI
+read while the sync engine writes.  Every mutation runs in one transaction
+and returns a ``ChangeSummary`` saying what changed, so views refresh from
+that instead of re-reading everything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.models import tables as t
+from core.cases import (
+    OPEN_STATUSES,
+    CaseState,
+    Command,
+    CommandRejected,
+    Role,
+    RuleContext,
+    apply_command,
+)
+from core.categories import CategoryTree
+from core.resources import load_categories
+from core.timeutil import now_iso
+from core.worktime import WorkCalendar
+
+_CASE_COLUMNS = [c.name for c in t.cases.c if c.name not in ("server_json", "pending")]
+
+
+class StoreError(Exception):
+    """The local store cannot do what was asked (bad data, wrong state)."""
+
+
+@dataclass
+class ChangeSummary:
+    """What one mutation changed."""
+
+    cases: set[str] = field(default_factory=set)
+    entities: set[str] = field(default_factory=set)  # entity kinds touched (cell, vehicle, ...)
+    outbox: bool = False
+    accepted: list[str] = field(default_factory=list)  # command ids
+    rejected: list[str] = field(default_factory=list)
+    positions: int = 0
+
+    def merge(self, other: ChangeSummary) -> ChangeSummary:
+        self.cases |= other.cases
+        self.entities |= other.entities
+        self.outbox = self.outbox or other.outbox
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.positions += other.positions
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.cases or self.entities or self.outbox or self.positions)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    position: int
+    command: Command
+    state: str
+    created_at: str
+    resolved_at: str | None
+    result: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    open: int
+    overdue: int
+    waiting: int  # commands not yet accepted by the server
+    rejected: int  # rejections nobody has acknowledged
+
+
+class LocalStore:
+    def __init__(self, path: str | Path, *, categories: CategoryTree | None = None,
+                 calendar: WorkCalendar | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
+
+        @event.listens_for(self.engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        t.metadata.create_all(self.engine)
+        self.categories = categories or load_categories()
+        self.calendar = calendar or WorkCalendar()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- sync state ------------------------------------------------------
+
+    def get_state(self, key: str, default: str | None = None) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(t.sync_state.c.value).where(t.sync_state.c.key == key)).scalar_one_or_none()
+        return default if value is None else value
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            self._set_state(conn, key, value)
+
+    @staticmethod
+    def _set_state(conn: Connection, key: str, value: str) -> None:
+        stmt = sqlite_insert(t.sync_state).values(key=key, value=value)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    def cursor(self) -> int:
+        return int(self.get_state("change_cursor", "0") or 0)
+
+    # ---- applying the change feed -----------------------------------------
+
+    def apply_change_page(self, changes: Sequence[dict[str, Any]], new_cursor: int) -> ChangeSummary:
+        """Apply one page of the server's change feed and move the cursor, in
+        one transaction: a crash at any point resumes where it stopped.
+
+        Each change is a full row, so applying one twice is harmless.  Cases
+        with commands still pending here get those commands re-applied on
+        top of the server's version (rebase)."""
+        summary = ChangeSummary()
+        by_entity: dict[str, dict[str, dict[str, Any]]] = {}
+        for change in changes:
+            entity = change["entity"]
+            if entity not in t.REPLICATED:
+                continue  # a newer server's entity this client does not know yet
+            by_entity.setdefault(entity, {})[str(change["id"])] = change["data"]
+        with self.engine.begin() as conn:
+            current = int(conn.execute(select(t.sync_state.c.value).where(
+                t.sync_state.c.key == "change_cursor")).scalar_one_or_none() or 0)
+            if new_cursor < current:
+                raise StoreError(f"change cursor would go back from {current} to {new_cursor}")
+            for entity, rows in by_entity.items():
+                summary.entities.add(entity)
+                if entity == "case":
+                    summary.cases |= self._apply_server_cases(conn, rows)
+                else:
+                    self._upsert(conn, entity, list(rows.values()))
+                    if entity == "case_event":
+                        summary.cases |= {r["case_id"] for r in rows.values()}
+            self._set_state(conn, "change_cursor", str(new_cursor))
+        return summary
+
+    def _upsert(self, conn: Connection, entity: str, rows: list[dict[str, Any]]) -> None:
+        table, key = t.REPLICATED[entity]
+        names = {c.name for c in table.c}
+        clean = [{k: v for k, v in row.items() if k in names} for row in rows]
+        if entity == "case_event":
+            for row in clean:
+                row["pending"] = 0
+        if not clean:
+            return
+        stmt = sqlite_insert(table)
+        update_cols = {c: stmt.excluded[c] for c in clean[0] if c != key}
+        conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=update_cols), clean)
+
+    def _apply_server_cases(self, conn: Connection, rows: dict[str, dict[str, Any]]) -> set[str]:
+        pending_ids = {r.case_id for r in conn.execute(
+            select(t.outbox.c.case_id).where(t.outbox.c.state == "pending",
+                                             t.outbox.c.case_id.in_(list(rows))).distinct())}
+        plain = []
+        for case_id, data in rows.items():
+            if case_id in pending_ids:
+                self._rebase_case(conn, case_id, data)
+            else:
+                row = {c: data.get(c) for c in _CASE_COLUMNS}
+                row["server_json"] = json.dumps(data, ensure_ascii=False)
+                row["pending"] = 0
+                plain.append(row)
+        if plain:
+            stmt = sqlite_insert(t.cases)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["case_id"],
+                set_={c: stmt.excluded[c] for c in plain[0] if c != "case_id"}), plain)
+        return set(rows)
+
+    def _rebase_case(self, conn: Connection, case_id: str, server_data: dict[str, Any] | None) -> None:
+        """Rebuild a case as the server's version plus this workstation's
+        pending commands, in the order they were issued."""
+        state = CaseState.from_dict(server_data) if server_data else None
+        pending = conn.execute(select(t.outbox.c.body).where(
+            t.outbox.c.case_id == case_id, t.outbox.c.state == "pending").order_by(t.outbox.c.position)).all()
+        ctx = self._rule_context(conn, None)
+        for (body,) in pending:
+            command = Command.from_dict(json.loads(body))
+            try:
+                state, _event = apply_command(state, command, ctx)
+            except CommandRejected:
+                continue  # the server will reject it too; its answer is shown then
+        if state is None:
+            conn.execute(delete(t.cases).where(t.cases.c.case_id == case_id))
+            return
+        row = state.to_dict()
+        row["server_json"] = json.dumps(server_data, ensure_ascii=False) if server_data else None
+        row["pending"] = len(pending)
+        if server_data and server_data.get("number"):
+            row["number"] = server_data["number"]
+        stmt = sqlite_insert(t.cases).values(**row)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["case_id"], set_={c: stmt.excluded[c] for c in row if c != "case_id"}))
+
+    def _rule_context(self, conn: Connection, role: Role | None) -> RuleContext:
+        if role is None:
+            # Rebasing replays commands the operator was allowed to issue.
+            role = Role.ADMIN
+        return RuleContext(
+            role=role, categories=self.categories, calendar=self.calendar,
+            department_exists=lambda d: conn.execute(select(t.departments.c.department_id).where(
+                t.departments.c.department_id == d)).first() is not None,
+            cell_exists=lambda c: conn.execute(select(t.cells.c.code).where(
+                t.cells.c.code == c)).first() is not None,
+        )
+
+    # ---- commands and the outbox ------------------------------------------
+
+    def check(self, command: Command, role: Role) -> None:
+        """Raise CommandRejected if the case rules forbid ``command`` here and now."""
+        with self.engine.connect() as conn:
+            state = self._case_state(conn, command.case_id)
+            from core.cases import check_command
+
+            check_command(state, command, self._rule_context(conn, role))
+
+    def queue_command(self, command: Command, role: Role) -> ChangeSummary:
+        """Apply ``command`` optimistically and put it in the outbox, in one
+        transaction.  Raises CommandRejected (and writes nothing) if the
+        rules refuse it already here."""
+        with self.engine.begin() as conn:
+            state = self._case_state(conn, command.case_id)
+            new_state, case_event = apply_command(state, command, self._rule_context(conn, role))
+            row = new_state.to_dict()
+            row["pending"] = (conn.execute(select(t.cases.c.pending).where(
+                t.cases.c.case_id == command.case_id)).scalar_one_or_none() or 0) + 1
+            if state is None:
+                row["server_json"] = None
+                conn.execute(insert(t.cases).values(**row))
+            else:
+                conn.execute(update(t.cases).where(t.cases.c.case_id == command.case_id).values(**row))
+            event_row = case_event.to_dict()
+            event_row["detail"] = json.dumps(event_row["detail"], ensure_ascii=False)
+            conn.execute(insert(t.case_events).values(**event_row, pending=1))
+            conn.execute(insert(t.outbox).values(
+                command_id=command.command_id, case_id=command.case_id, kind=command.kind.value,
+                body=json.dumps(command.to_dict(), ensure_ascii=False), state="pending",
+                created_at=now_iso()))
+        return ChangeSummary(cases={command.case_id}, outbox=True)
+
+    def pending_commands(self, limit: int = 500) -> list[OutboxEntry]:
+        return self._outbox_entries(t.outbox.c.state == "pending", limit)
+
+    def rejected_commands(self, *, unacknowledged_only: bool = True, limit: int = 200) -> list[OutboxEntry]:
+        cond = t.outbox.c.state == "rejected"
+        if unacknowledged_only:
+            cond = cond & t.outbox.c.acknowledged_by.is_(None)
+        return self._outbox_entries(cond, limit)
+
+    def _outbox_entries(self, condition, limit: int) -> list[OutboxEntry]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.outbox).where(condition).order_by(t.outbox.c.position).limit(limit)).mappings().all()
+        return [OutboxEntry(r["position"], Command.from_dict(json.loads(r["body"])), r["state"],
+                            r["created_at"], r["resolved_at"],
+                            json.loads(r["result"]) if r["result"] else None) for r in rows]
+
+    def record_results(self, results: Iterable[dict[str, Any]]) -> ChangeSummary:
+        """Settle outbox entries with the server's answers.  A rejected
+        command's optimistic effect is taken back; the rejection stays in the
+        outbox, unacknowledged, until a person has seen it."""
+        summary = ChangeSummary(outbox=True)
+        with self.engine.begin() as conn:
+            for result in results:
+                command_id = result.get("command_id")
+                outcome = result.get("outcome")
+                if outcome not in ("accepted", "rejected"):
+                    raise StoreError(f"server answered {outcome!r} for command {command_id}")
+                row = conn.execute(select(t.outbox.c.case_id, t.outbox.c.state).where(
+                    t.outbox.c.command_id == command_id)).first()
+                if row is None or row.state != "pending":
+                    continue
+                conn.execute(update(t.outbox).where(t.outbox.c.command_id == command_id).values(
+                    state=outcome, resolved_at=now_iso(), result=json.dumps(result, ensure_ascii=False)))
+                summary.cases.add(row.case_id)
+                if outcome == "accepted":
+                    summary.accepted.append(command_id)
+                    if result.get("number"):
+                        conn.execute(update(t.cases).where(t.cases.c.case_id == row.case_id,
+                                                           t.cases.c.number.is_(None)).values(number=result["number"]))
+                    conn.execute(update(t.cases).where(t.cases.c.case_id == row.case_id).values(
+                        pending=func.max(t.cases.c.pending - 1, 0)))
+                else:
+                    summary.rejected.append(command_id)
+                    conn.execute(delete(t.case_events).where(t.case_events.c.event_id == command_id,
+                                                             t.case_events.c.pending == 1))
+                    server_json = conn.execute(select(t.cases.c.server_json).where(
+                        t.cases.c.case_id == row.case_id)).scalar_one_or_none()
+                    self._rebase_case(conn, row.case_id, json.loads(server_json) if server_json else None)
+        return summary
+
+    def acknowledge_rejection(self, command_id: str, username: str) -> ChangeSummary:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.outbox).where(t.outbox.c.command_id == command_id).values(
+                acknowledged_by=username))
+        return ChangeSummary(outbox=True)
+
+    def next_provisional_number(self, workstation: str, day: str) -> str:
+        """A number for a case registered here before the server has seen it."""
+        key = f"provisional:{day}"
+        with self.engine.begin() as conn:
+            last = int(conn.execute(select(t.sync_state.c.value).where(
+                t.sync_state.c.key == key)).scalar_one_or_none() or 0)
+            self._set_state(conn, key, str(last + 1))
+        return f"{workstation}-{day}-{last + 1:04d}"
+
+    # ---- positions ---------------------------------------------------------
+
+    def apply_positions(self, rows: Sequence[dict[str, Any]], cursor: int) -> ChangeSummary:
+        """Keep each vehicle's newest fix by device time; move the position cursor."""
+        newest: dict[str, dict[str, Any]] = {}
+        names = [c.name for c in t.vehicle_positions.c]
+        for row in rows:
+            vid = row["vehicle_id"]
+            if vid not in newest or row["device_time"] >= newest[vid]["device_time"]:
+                newest[vid] = {k: row[k] for k in names}
+        with self.engine.begin() as conn:
+            if newest:
+                stmt = sqlite_insert(t.vehicle_positions)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["vehicle_id"],
+                    set_={c: stmt.excluded[c] for c in names if c != "vehicle_id"},
+                    where=stmt.excluded.device_time >= t.vehicle_positions.c.device_time),
+                    list(newest.values()))
+            self._set_state(conn, "position_cursor", str(cursor))
+        return ChangeSummary(positions=len(rows), entities={"position"} if rows else set())
+
+    def position_cursor(self) -> int | None:
+        value = self.get_state("position_cursor")
+        return None if value is None else int(value)
+
+    # ---- reads for the views -------------------------------------------------
+
+    def _case_state(self, conn: Connection, case_id: str) -> CaseState | None:
+        row = conn.execute(select(*[t.cases.c[c] for c in _CASE_COLUMNS]).where(
+            t.cases.c.case_id == case_id)).mappings().first()
+        return CaseState.from_dict(dict(row)) if row else None
+
+    def case(self, case_id: str) -> CaseState | None:
+        with self.engine.connect() as conn:
+            return self._case_state(conn, case_id)
+
+    def case_pending(self, case_id: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(t.cases.c.pending).where(t.cases.c.case_id == case_id)).scalar_one_or_none() or 0)
+
+    def find_case(self, number: str) -> CaseState | None:
+        """By official or provisional number: both stay searchable."""
+        with self.engine.connect() as conn:
+            case_id = conn.execute(select(t.cases.c.case_id).where(
+                (t.cases.c.number == number) | (t.cases.c.provisional_number == number))).scalar_one_or_none()
+            return self._case_state(conn, case_id) if case_id else None
+
+    def case_events(self, case_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.case_events).where(t.case_events.c.case_id == case_id)
+                                .order_by(t.case_events.c.at, t.case_events.c.event_id)).mappings().all()
+        return [{**r, "detail": json.loads(r["detail"])} for r in rows]
+
+    QUEUE_SORTS = {"deadline": t.cases.c.deadline, "number": t.cases.c.number,
+                   "registered": t.cases.c.registered_at, "status": t.cases.c.status,
+                   "category": t.cases.c.category, "cell": t.cases.c.cell_code,
+                   "department": t.cases.c.department_id}
+
+    def open_case_ids(self, sort: str = "deadline", descending: bool = False) -> list[str]:
+        """Ids of open cases, sorted in SQL (never in a proxy model)."""
+        column = self.QUEUE_SORTS[sort]
+        order = column.desc() if descending else column.asc()
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(t.cases.c.case_id).where(
+                t.cases.c.status.in_([s.value for s in OPEN_STATUSES]))
+                .order_by(column.is_(None), order, t.cases.c.case_id)).scalars())
+
+    def case_rows(self, case_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Queue rows for a page of ids, with the department name resolved."""
+        if not case_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.cases.c.case_id, t.cases.c.number, t.cases.c.provisional_number,
+                       t.cases.c.status, t.cases.c.category, t.cases.c.cell_code,
+                       t.cases.c.department_id, t.departments.c.name.label("department_name"),
+                       t.cases.c.deadline, t.cases.c.registered_at, t.cases.c.pending,
+                       t.cases.c.lon, t.cases.c.lat, t.cases.c.description, t.cases.c.address,
+                       t.cases.c.source)
+                .outerjoin(t.departments, t.departments.c.department_id == t.cases.c.department_id)
+                .where(t.cases.c.case_id.in_(list(case_ids)))).mappings().all()
+        return {r["case_id"]: dict(r) for r in rows}
+
+    def open_case_points(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(
+                select(t.cases.c.case_id, t.cases.c.lon, t.cases.c.lat, t.cases.c.deadline, t.cases.c.status)
+                .where(t.cases.c.status.in_([s.value for s in OPEN_STATUSES]))).mappings()]
+
+    def counts(self, now: str | None = None) -> QueueCounts:
+        now = now or now_iso()
+        open_values = [s.value for s in OPEN_STATUSES]
+        with self.engine.connect() as conn:
+            open_count = conn.execute(select(func.count()).where(t.cases.c.status.in_(open_values))).scalar_one()
+            overdue = conn.execute(select(func.count()).where(
+                t.cases.c.status.in_(open_values), t.cases.c.deadline.is_not(None),
+                t.cases.c.deadline < now)).scalar_one()
+            waiting = conn.execute(select(func.count()).where(t.outbox.c.state == "pending")).scalar_one()
+            rejected = conn.execute(select(func.count()).where(
+                t.outbox.c.state == "rejected", t.outbox.c.acknowledged_by.is_(None))).scalar_one()
+        return QueueCounts(open_count, overdue, waiting, rejected)
+
+    def departments(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(t.departments).order_by(t.departments.c.department_id)).mappings()]
+
+    def cell(self, code: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.cells).where(t.cells.c.code == code)).mappings().first()
+        return dict(row) if row else None
+
+    def cell_rings(self) -> list[tuple[str, list[list[float]]]]:
+        with self.engine.connect() as conn:
+            return [(r.code, json.loads(r.ring)) for r in conn.execute(
+                select(t.cells.c.code, t.cells.c.ring).order_by(t.cells.c.code))]
+
+    def district(self) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.regions).where(t.regions.c.level == "district")).mappings().first()
+        return dict(row) if row else None
+
+    def region_names(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {r.code: r.name for r in conn.execute(select(t.regions.c.code, t.regions.c.name))}
+
+    def vehicles_with_positions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(
+                select(t.vehicles.c.vehicle_id, t.vehicles.c.plate, t.vehicles.c.kind,
+                       t.vehicle_positions.c.lon, t.vehicle_positions.c.lat,
+                       t.vehicle_positions.c.heading, t.vehicle_positions.c.speed_kmh,
+                       t.vehicle_positions.c.device_time, t.vehicle_positions.c.flags,
+                       t.vehicle_positions.c.alarm)
+                .join(t.vehicle_positions, t.vehicle_positions.c.vehicle_id == t.vehicles.c.vehicle_id)).mappings()]
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.users).where(t.users.c.username == username)).mappings().first()
+        return dict(row) if row else None
+
+    def row_counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                    for name, table in t.metadata.tables.items()}
+
+    def suggested_department(self, category_key: str, cell_code: str) -> str | None:
+        """Who should get a case: a department of the category's kind, else
+        the cell's responsible department (events go to the locality)."""
+        category = self.categories.get(category_key)
+        with self.engine.connect() as conn:
+            if category is not None:
+                dept = conn.execute(select(t.departments.c.department_id).where(
+                    t.departments.c.kind == category.department_kind).order_by(
+                    t.departments.c.department_id)).first()
+                if dept is not None and category.department_kind != "street_office":
+                    return dept[0]
+            cell_dept = conn.execute(select(t.cells.c.department_id).where(t.cells.c.code == cell_code)).scalar_one_or_none()
+        return cell_dept

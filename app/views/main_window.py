@@ -1,0 +1,302 @@
+"""The dispatcher's main window: map, open-case queue, case pane, status bar.
+
+GUI thread only.  Reads come from the UI's own ``LocalStore`` (fast, paged,
+sorted in SQL); actions go through ``CaseDesk``; sync runs in the
+``SyncDriver`` and reports by signals.  Nothing here does SQL or HTTP.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import mapdata
+from app.desk import CaseDesk
+from app.store import ChangeSummary
+from app.sync.driver import SyncDriver, SyncStatus
+from app.views.case_pane import CasePane
+from app.views.labels import action_label, reason_text, role_label
+from app.views.map_view import DistrictMapView
+from app.views.queue_model import CaseQueueModel
+from app.views.register_dialog import RegisterDialog
+from app.views.status import CentreStatusBar
+from core.cases import CommandRejected
+from core.timeutil import now_iso
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, desk: CaseDesk, driver: SyncDriver | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.desk = desk
+        self.store = desk.store
+        self.driver = driver
+        self.setWindowTitle(self.tr("GridDesk — District Command Centre"))
+        self.resize(1600, 1000)
+
+        self.map = DistrictMapView()
+        self.queue_model = CaseQueueModel(self.store, self)
+        self.queue = QTableView()
+        self.queue.setModel(self.queue_model)
+        self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.queue.setSortingEnabled(True)
+        self.queue.sortByColumn(5, Qt.SortOrder.AscendingOrder)
+        self.queue.verticalHeader().setVisible(False)
+        self.queue.verticalHeader().setDefaultSectionSize(22)
+        self.queue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.queue.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((130, 110, 125, 110, 70, 90)):
+            self.queue.setColumnWidth(column, width)
+        self.case_pane = CasePane(desk)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.queue)
+        right.addWidget(self.case_pane)
+        right.setSizes([520, 480])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(self.map)
+        main.addWidget(right)
+        main.setSizes([1000, 600])
+        main.setStretchFactor(0, 1)
+        self.setCentralWidget(main)
+
+        self.status = CentreStatusBar()
+        self.setStatusBar(self.status)
+        self.status.show_user(f"{desk.user.get('display_name', desk.operator)} · "
+                              f"{role_label(str(desk.user.get('role')))} · {desk.workstation}")
+        self._build_rejections_dock()
+        self._build_actions()
+
+        self.queue.selectionModel().currentRowChanged.connect(self._queue_row_changed)
+        self.map.mapClicked.connect(self._map_clicked)
+        self.map.caseClicked.connect(self.select_case)
+        self.case_pane.dispatchRequested.connect(self._dispatch)
+        self.case_pane.closeRequested.connect(self._close)
+        self.status.rejectionsClicked.connect(self.rejections_dock.show)
+
+        self._cells: mapdata.CellLayerData | None = None
+        self.reload_static_layers()
+        self.refresh_cases_layer()
+        self.refresh_vehicles()
+        self.refresh_counts()
+        self.map.fit_to_outline()
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        if driver is not None:
+            driver.storeChanged.connect(self.apply_summary)
+            driver.statusChanged.connect(self._status_changed)
+
+    # ---- building ------------------------------------------------------------
+
+    def _build_rejections_dock(self) -> None:
+        self.rejections_dock = QDockWidget(self.tr("Rejected commands"), self)
+        self.rejections_dock.setObjectName("rejections")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.rejections = QListWidget()
+        self.rejections.setWordWrap(True)
+        acknowledge = QPushButton(self.tr("Acknowledge selected"))
+        acknowledge.clicked.connect(self._acknowledge_selected)
+        layout.addWidget(self.rejections)
+        layout.addWidget(acknowledge)
+        self.rejections_dock.setWidget(body)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.rejections_dock)
+        self.rejections.itemActivated.connect(
+            lambda item: self.select_case(item.data(Qt.ItemDataRole.UserRole + 1)))
+        self.refresh_rejections()
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Case"))
+        for text, shortcut, slot in (
+            (self.tr("Find case by number…"), QKeySequence.StandardKey.Find, self._find_case),
+            (self.tr("Dispatch selected case"), QKeySequence("Ctrl+D"), self.case_pane._dispatch_clicked),
+            (self.tr("Close selected case"), QKeySequence("Ctrl+K"), self.case_pane._close_clicked),
+            (self.tr("Register case at map centre…"), QKeySequence("Ctrl+N"), self._register_at_centre),
+            (self.tr("Sync now"), QKeySequence("F5"), self._sync_now),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            self.addAction(action)
+        view = self.menuBar().addMenu(self.tr("&View"))
+        fit = QAction(self.tr("Whole district"), self)
+        fit.setShortcut(QKeySequence("Ctrl+0"))
+        fit.triggered.connect(self.map.fit_to_outline)
+        view.addAction(fit)
+        view.addAction(self.rejections_dock.toggleViewAction())
+
+    # ---- refreshing from summaries ---------------------------------------------
+
+    def apply_summary(self, summary: ChangeSummary) -> None:
+        """Refresh exactly what a mutation or a sync round changed."""
+        if {"cell", "region"} & summary.entities:
+            self.reload_static_layers()
+        if "department" in summary.entities:
+            self.case_pane.reload_departments()
+        if summary.cases:
+            selected = self.case_pane.case_id
+            self.queue_model.apply_summary(summary)
+            self.refresh_cases_layer()
+            if selected:
+                self._reselect(selected)
+                if selected in summary.cases:
+                    self.case_pane.show_case(selected)
+        if summary.positions:
+            self.refresh_vehicles()
+        if summary.outbox or summary.cases:
+            self.refresh_counts()
+        if summary.rejected or summary.outbox:
+            self.refresh_rejections()
+        if summary.rejected:
+            self.status.showMessage(self.tr("The server rejected %n command(s): see Rejected commands", "",
+                                            len(summary.rejected)), 10000)
+            self.rejections_dock.show()
+
+    def reload_static_layers(self) -> None:
+        self.map.set_outline(mapdata.district_outline(self.store))
+        self._cells = mapdata.cell_layer(self.store)
+        self.map.set_cells(self._cells.rings, self._cells.codes)
+
+    def refresh_cases_layer(self) -> None:
+        layer = mapdata.case_layer(self.store, now_iso())
+        self.map.set_cases(layer.x, layer.y, layer.sla, layer.ids)
+
+    def refresh_vehicles(self) -> None:
+        layer = mapdata.vehicle_layer(self.store)
+        self.map.set_vehicles(layer.x, layer.y, layer.heading, layer.kind, layer.state, layer.ids)
+
+    def refresh_counts(self) -> None:
+        self.status.show_counts(self.store.counts())
+
+    def refresh_rejections(self) -> None:
+        self.rejections.clear()
+        entries = self.store.rejected_commands()
+        for entry in entries:
+            case = self.store.case(entry.command.case_id)
+            number = case.display_number if case else entry.command.payload.get("provisional_number", "")
+            reason = reason_text((entry.result or {}).get("reason"))
+            item = QListWidgetItem(f"{action_label(entry.command.kind.value)} {number}: {reason}")
+            item.setData(Qt.ItemDataRole.UserRole, entry.command.command_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, entry.command.case_id)
+            self.rejections.addItem(item)
+        self.rejections_dock.setVisible(bool(entries))
+
+    def _status_changed(self, status: SyncStatus) -> None:
+        self.status.show_status(status)
+        self.refresh_counts()
+
+    def _tick(self) -> None:
+        self.queue_model.tick()
+        self.status.refresh_clock()
+
+    # ---- selection -------------------------------------------------------------
+
+    def _queue_row_changed(self, current, _previous) -> None:
+        case_id = self.queue_model.case_id_at(current.row()) if current.isValid() else None
+        self.case_pane.show_case(case_id)
+        self.map.select_case(case_id)
+
+    def select_case(self, case_id: str | None) -> None:
+        if not case_id:
+            return
+        if not self._reselect(case_id):
+            self.case_pane.show_case(case_id)
+        self.map.select_case(case_id)
+
+    def _reselect(self, case_id: str) -> bool:
+        row = self.queue_model.row_of(case_id)
+        if row < 0:
+            return False
+        index = self.queue_model.index(row, 0)
+        self.queue.selectionModel().setCurrentIndex(
+            index, self.queue.selectionModel().SelectionFlag.ClearAndSelect
+            | self.queue.selectionModel().SelectionFlag.Rows)
+        self.queue.scrollTo(index)
+        return True
+
+    # ---- actions ---------------------------------------------------------------
+
+    def _run(self, action) -> ChangeSummary | None:
+        try:
+            summary = action()
+        except CommandRejected as exc:
+            QMessageBox.warning(self, self.tr("Not possible"), reason_text(exc.to_dict()))
+            return None
+        self.apply_summary(summary)
+        return summary
+
+    def _map_clicked(self, x: float, y: float) -> None:
+        lon, lat = mapdata.point_to_lonlat(x, y)
+        self.register_at(lon, lat)
+
+    def register_at(self, lon: float, lat: float) -> str | None:
+        cell_code = self._cells.index.cell_at(lon, lat) if self._cells else None
+        if cell_code is None:
+            self.status.showMessage(self.tr("That point is not in any grid cell of the district"), 5000)
+            return None
+        cell = self.store.cell(cell_code) or {}
+        names = self.store.region_names()
+        dialog = RegisterDialog(self.store.categories, cell_code, names.get(cell.get("street_code", ""), ""), self)
+        if dialog.exec() != RegisterDialog.DialogCode.Accepted:
+            return None
+        values = dialog.values()
+        result: list[str] = []
+
+        def register() -> ChangeSummary:
+            case_id, summary = self.desk.register_case(cell_code=cell_code, lon=lon, lat=lat, **values)
+            result.append(case_id)
+            return summary
+
+        if self._run(register) is None:
+            return None
+        self.select_case(result[0])
+        return result[0]
+
+    def _register_at_centre(self) -> None:
+        x, y = self.map.view_center()
+        self._map_clicked(x, y)
+
+    def _dispatch(self, case_id: str, department_id: str) -> None:
+        self._run(lambda: self.desk.dispatch_case(case_id, department_id))
+
+    def _close(self, case_id: str) -> None:
+        self._run(lambda: self.desk.close_case(case_id))
+
+    def _find_case(self) -> None:
+        number, ok = QInputDialog.getText(self, self.tr("Find case"), self.tr("Case number (official or provisional):"))
+        if not ok or not number.strip():
+            return
+        case = self.store.find_case(number.strip())
+        if case is None:
+            self.status.showMessage(self.tr("No case with number %1").replace("%1", number.strip()), 5000)
+            return
+        self.select_case(case.case_id)
+
+    def _sync_now(self) -> None:
+        if self.driver is not None:
+            self.driver.wake()
+
+    def _acknowledge_selected(self) -> None:
+        for item in self.rejections.selectedItems():
+            self.store.acknowledge_rejection(item.data(Qt.ItemDataRole.UserRole), self.desk.operator)
+        self.refresh_rejections()
+        self.refresh_counts()

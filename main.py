@@ -1,0 +1,161 @@
+"""GridDesk desktop client.
+
+    python main.py [--server URL] [--user NAME --password PW] [--workstation WS]
+    python main.py --screenshot FILE   # render the main window after the first sync, exit 0
+    python main.py --self-check        # print a JSON report of versions, store and server
+
+This is the only module that imports the views.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sqlite3
+import sys
+from pathlib import Path
+
+DEFAULT_SERVER = os.environ.get("GRIDDESK_SERVER", "http://127.0.0.1:8808")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python main.py", description="GridDesk desktop client")
+    parser.add_argument("--server", default=DEFAULT_SERVER, help="central server URL")
+    parser.add_argument("--store", type=Path, help="local SQLite store (default: per workstation in ~/.local/share/griddesk)")
+    parser.add_argument("--workstation", default=os.environ.get("GRIDDESK_WORKSTATION", ""))
+    parser.add_argument("--user", default=os.environ.get("GRIDDESK_USER"))
+    parser.add_argument("--password", default=os.environ.get("GRIDDESK_PASSWORD"))
+    parser.add_argument("--lang", default=os.environ.get("GRIDDESK_LANG", "zh_CN"), help="zh_CN (default) or en")
+    parser.add_argument("--screenshot", type=Path, help="save a PNG of the main window after the first sync and exit")
+    parser.add_argument("--screenshot-timeout", type=float, default=60.0)
+    parser.add_argument("--self-check", action="store_true", help="print a JSON report and exit")
+    return parser.parse_args(argv)
+
+
+def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+    from PySide6.QtGui import QFont, QRawFont
+
+    from app.session import ClientConfig
+    from app.store import LocalStore
+    from app.sync.engine import SyncEngine
+
+    config = ClientConfig(args.server, args.store, args.workstation)
+    store = LocalStore(config.store_path)
+    counts = store.row_counts()
+    engine = SyncEngine(config.store_path, config.server_url, config.workstation)
+    try:
+        health = engine.health()
+        reachable, server_info = True, health
+    except Exception as exc:  # the report says why, whatever it is
+        reachable, server_info = False, {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        engine.close()
+    cjk_ok = False
+    if font_family:
+        raw = QRawFont.fromFont(QFont(font_family))
+        cjk_ok = all(raw.supportsCharacter(ch) for ch in "网格指挥台")
+    store.close()
+    return {
+        "python": platform.python_version(),
+        "qt": qVersion(),
+        "pyside6": pyside_version,
+        "sqlite": sqlite3.sqlite_version,
+        "store": {"path": str(config.store_path), "rows": counts},
+        "server": {"url": config.server_url, "reachable": reachable, **server_info},
+        "cjk_font": {"family": font_family, "found": cjk_ok},
+        "workstation": config.workstation,
+    }
+
+
+async def run_client(args: argparse.Namespace, app) -> int:
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    from app.session import ClientConfig, ClientSession, SignInError
+    from app.views.login_dialog import LoginDialog
+    from app.views.main_window import MainWindow
+
+    session = ClientSession(ClientConfig(args.server, args.store, args.workstation))
+    username, password, message = args.user, args.password, ""
+    while True:
+        if not (username and password):
+            if args.screenshot:
+                print("--screenshot needs --user and --password", file=sys.stderr)
+                return 2
+            dialog = LoginDialog(session.config.workstation, message)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return 0
+            username, password = dialog.username.text().strip(), dialog.password.text()
+        try:
+            await session.sign_in(username, password)
+            break
+        except SignInError as exc:
+            if args.screenshot:
+                print(f"sign-in failed: {exc}", file=sys.stderr)
+                return 1
+            message, username, password = str(exc), None, None
+    assert session.desk is not None
+    window = MainWindow(session.desk, session.driver)
+    window.show()
+    if session.offline_sign_in:
+        QMessageBox.information(window, window.tr("Offline"),
+                                window.tr("The server cannot be reached. You are working on this "
+                                          "workstation's local store; commands are sent when it is back."))
+    session.start_sync()
+    if args.screenshot:
+        code = await _screenshot(session, window, args.screenshot, args.screenshot_timeout)
+        await session.close()
+        return code
+    closed = asyncio.get_event_loop().create_future()
+    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+    await closed
+    await session.close()
+    return 0
+
+
+async def _screenshot(session, window, path: Path, timeout: float) -> int:
+    loop = asyncio.get_event_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        status = session.driver.status
+        if status.last_sync is not None and window.map.vehicle_count() > 0:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        print("no successful sync with vehicles before the timeout; saving what is shown", file=sys.stderr)
+    await asyncio.sleep(0.5)  # let the last repaint land
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(path))
+    print(json.dumps({"screenshot": str(path), "saved": ok}))
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot or args.self_check:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.i18n import install_translation, load_cjk_font
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("GridDesk")
+    app.setOrganizationName("GridDesk")
+    font_family = load_cjk_font(app)
+    install_translation(app, args.lang)
+    if args.self_check:
+        print(json.dumps(self_check(args, font_family), ensure_ascii=False, indent=2))
+        return 0
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        return loop.run_until_complete(run_client(args, app))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

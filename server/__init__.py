@@ -1,0 +1,1 @@
+"""The GridDesk central server: system of record, HTTP API, JT/T 808 gateway."""

@@ -1,0 +1,215 @@
+"""Tables of the central server (SQLAlchemy Core; SQLite or PostgreSQL).
+
+Text ids and ISO-8601 text times keep the schema the same on both engines
+and make the change feed's JSON a direct copy of a row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# One row: the last number of the global, gap-free change sequence.  Every
+# transaction that records changes updates this row first, which serialises
+# writers, so sequence numbers are handed out in commit order with no gaps.
+change_counter = Table(
+    "change_counter", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+changes = Table(
+    "changes", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+regions = Table(
+    "regions", metadata,
+    Column("code", String(15), primary_key=True),  # 6 district, 9 street, 12 community
+    Column("level", String(16), nullable=False),  # district | street | community
+    Column("name", Text, nullable=False),
+    Column("parent_code", String(15)),
+    Column("geometry", Text),  # GeoJSON geometry (GCJ-02), district outline only
+)
+
+departments = Table(
+    "departments", metadata,
+    Column("department_id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(32), nullable=False),  # sanitation, roads, ..., street_office
+    Column("street_code", String(15)),  # street offices answer for their street
+)
+
+cells = Table(
+    "cells", metadata,
+    Column("code", String(15), primary_key=True),
+    Column("community_code", String(15), nullable=False),
+    Column("street_code", String(15), nullable=False),
+    Column("grade", String(1), nullable=False),  # A core streets, B residential, C suburban
+    Column("area_m2", Float, nullable=False),
+    Column("department_id", String(32)),  # responsible department or person
+    Column("center_lon", Float, nullable=False),  # GCJ-02
+    Column("center_lat", Float, nullable=False),
+    Column("ring", Text, nullable=False),  # JSON [[lon, lat], ...] closed ring, GCJ-02
+    Column("valid_from", String(32)),
+    Column("valid_to", String(32)),
+)
+
+users = Table(
+    "users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("department_id", String(32)),
+    Column("password_hash", Text, nullable=False),
+)
+
+tokens = Table(
+    "tokens", metadata,
+    Column("token", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("workstation", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+vehicles = Table(
+    "vehicles", metadata,
+    Column("vehicle_id", String(32), primary_key=True),
+    Column("plate", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("terminal_phone", String(20), nullable=False, unique=True),
+    Column("department_id", String(32)),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("number", String(32), unique=True),
+    Column("provisional_number", String(40)),
+    Column("status", String(16), nullable=False),
+    Column("category", String(8), nullable=False),
+    Column("cell_code", String(15), nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("address", Text, nullable=False, default=""),
+    Column("department_id", String(32)),
+    Column("reported_at", String(32)),
+    Column("registered_at", String(32)),
+    Column("dispatched_at", String(32)),
+    Column("deadline", String(32)),
+    Column("handled_at", String(32)),
+    Column("closed_at", String(32)),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", String(64)),
+    Column("updated_at", String(32)),
+    Column("updated_from", String(64)),
+)
+Index("ix_cases_status", cases.c.status)
+
+case_events = Table(
+    "case_events", metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("workstation", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+Index("ix_case_events_case", case_events.c.case_id)
+
+# Every command ever received, accepted or rejected: the idempotency ledger.
+commands = Table(
+    "commands", metadata,
+    Column("command_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("workstation", String(64), nullable=False),
+    Column("issued_at", String(32), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),  # accepted | rejected
+    Column("result", Text, nullable=False),  # JSON reply sent to the workstation
+)
+
+number_counters = Table(
+    "number_counters", metadata,
+    Column("day", String(8), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+terminals = Table(
+    "terminals", metadata,
+    Column("phone", String(20), primary_key=True),
+    Column("vehicle_id", String(32)),
+    Column("auth_code", String(64), nullable=False),
+    Column("registered_at", String(32), nullable=False),
+)
+
+positions = Table(
+    "positions", metadata,
+    Column("position_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("vehicle_id", String(32), nullable=False),
+    Column("device_time", String(32), nullable=False),
+    Column("recv_time", String(32), nullable=False),
+    Column("lon", Float, nullable=False),  # WGS-84, raw
+    Column("lat", Float, nullable=False),
+    Column("altitude_m", Integer, nullable=False),
+    Column("speed_kmh", Float, nullable=False),
+    Column("heading", Integer, nullable=False),
+    Column("alarm", BigInteger, nullable=False),
+    Column("status", BigInteger, nullable=False),
+    Column("flags", Integer, nullable=False),
+)
+Index("ix_positions_vehicle_time", positions.c.vehicle_id, positions.c.device_time)
+
+vehicle_latest = Table(
+    "vehicle_latest", metadata,
+    Column("vehicle_id", String(32), primary_key=True),
+    Column("position_id", BigInteger, nullable=False),
+    Column("device_time", String(32), nullable=False),
+    Column("recv_time", String(32), nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("speed_kmh", Float, nullable=False),
+    Column("heading", Integer, nullable=False),
+    Column("alarm", BigInteger, nullable=False),
+    Column("status", BigInteger, nullable=False),
+    Column("flags", Integer, nullable=False),
+)
+
+# Which rows of which table travel in the change feed, keyed how.
+ENTITY_TABLES = {
+    "region": (regions, "code"),
+    "department": (departments, "department_id"),
+    "cell": (cells, "code"),
+    "vehicle": (vehicles, "vehicle_id"),
+    "case": (cases, "case_id"),
+    "case_event": (case_events, "event_id"),
+    "user": (users, "username"),
+}
+# Columns that never leave the server.
+PRIVATE_COLUMNS = {"user": {"password_hash"}}

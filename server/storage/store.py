@@ -1,0 +1,356 @@
+"""The server's store: the system of record.
+
+Threading: a ``ServerStore`` is shared by the API's worker threads and the
+gateway's writer; every method opens its own connection from the pool and
+runs one transaction, so methods may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from core.cases import (
+    CaseState,
+    Command,
+    CommandKind,
+    CommandRejected,
+    MalformedCommand,
+    Role,
+    RuleContext,
+    apply_command,
+)
+from core.categories import CategoryTree
+from core.passwords import hash_password, verify_password
+from core.positions import PositionFix
+from core.resources import load_categories
+from core.timeutil import from_iso, now_iso
+from core.worktime import WorkCalendar
+from server.storage import schema as s
+
+CHANGE_PAGE_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    entity: str
+    entity_id: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "entity": self.entity, "id": self.entity_id, "data": self.data}
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class ServerStore:
+    def __init__(self, url: str, *, categories: CategoryTree | None = None,
+                 calendar: WorkCalendar | None = None):
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_postgres = self.engine.dialect.name == "postgresql"
+        s.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.execute(select(s.change_counter.c.id)).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(s.change_counter).values(id=1, last_seq=0))
+                except IntegrityError:
+                    pass  # another server process created it first
+        self.categories = categories or load_categories()
+        self.calendar = calendar or WorkCalendar()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- the change feed -------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction that may record changes.  Takes the change lock
+        first, so that concurrent writers serialise and sequence numbers are
+        committed in order, without gaps."""
+        with self.engine.begin() as conn:
+            self._lock_changes(conn)
+            yield conn
+
+    def _lock_changes(self, conn: Connection) -> None:
+        if self.is_postgres:
+            conn.execute(text("SELECT last_seq FROM change_counter WHERE id = 1 FOR UPDATE"))
+        else:
+            # A write as the first statement takes SQLite's write lock at once,
+            # so the transaction never has to upgrade a read lock (which fails
+            # with "database is locked" instead of waiting).
+            conn.execute(text("UPDATE change_counter SET last_seq = last_seq WHERE id = 1"))
+
+    def record_changes(self, conn: Connection, items: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
+        """Append changes inside a ``writing()`` transaction; returns the last seq."""
+        last = conn.execute(select(s.change_counter.c.last_seq).where(s.change_counter.c.id == 1)).scalar_one()
+        if not items:
+            return int(last)
+        rows = []
+        for offset, (entity, entity_id, data) in enumerate(items, start=1):
+            private = s.PRIVATE_COLUMNS.get(entity, set())
+            public = {k: v for k, v in data.items() if k not in private}
+            rows.append({"seq": last + offset, "entity": entity, "entity_id": entity_id,
+                         "data": json.dumps(public, ensure_ascii=False, separators=(",", ":"))})
+        conn.execute(insert(s.changes), rows)
+        new_last = last + len(rows)
+        conn.execute(update(s.change_counter).where(s.change_counter.c.id == 1).values(last_seq=new_last))
+        return int(new_last)
+
+    def write_entities(self, entity: str, rows: Sequence[dict[str, Any]], *, chunk: int = 5000) -> int:
+        """Insert rows of one entity and their changes (bulk loads: the demo
+        district, imports).  All-or-nothing.  Returns the last seq."""
+        table, key = s.ENTITY_TABLES[entity]
+        last = self.last_seq()
+        with self.writing() as conn:
+            for start in range(0, len(rows), chunk):
+                part = list(rows[start:start + chunk])
+                conn.execute(insert(table), part)
+                last = self.record_changes(conn, [(entity, str(r[key]), r) for r in part])
+        return last
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(s.change_counter.c.last_seq)).scalar_one())
+
+    def changes_after(self, after: int, limit: int = 1000) -> tuple[list[Change], int]:
+        """Changes with seq > after, at most ``limit``, and the feed's last seq."""
+        limit = max(1, min(int(limit), CHANGE_PAGE_MAX))
+        with self.engine.connect() as conn:
+            last = int(conn.execute(select(s.change_counter.c.last_seq)).scalar_one())
+            rows = conn.execute(
+                select(s.changes.c.seq, s.changes.c.entity, s.changes.c.entity_id, s.changes.c.data)
+                .where(s.changes.c.seq > after).order_by(s.changes.c.seq).limit(limit)
+            ).all()
+        return [Change(r.seq, r.entity, r.entity_id, json.loads(r.data)) for r in rows], last
+
+    # ---- meta ------------------------------------------------------------
+
+    def meta_get(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar_one_or_none()
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(update(s.meta).where(s.meta.c.key == key).values(value=value)).rowcount == 0:
+                conn.execute(insert(s.meta).values(key=key, value=value))
+
+    # ---- users and tokens ------------------------------------------------
+
+    def add_user(self, username: str, display_name: str, role: Role, password: str,
+                 department_id: str | None = None) -> None:
+        row = {"username": username, "display_name": display_name, "role": role.value,
+               "department_id": department_id, "password_hash": hash_password(password)}
+        with self.writing() as conn:
+            conn.execute(insert(s.users).values(**row))
+            self.record_changes(conn, [("user", username, row)])
+
+    def login(self, username: str, password: str, workstation: str) -> tuple[str, dict[str, Any]] | None:
+        with self.engine.connect() as conn:
+            user = conn.execute(select(s.users).where(s.users.c.username == username)).mappings().first()
+        if user is None or not verify_password(password, user["password_hash"]):
+            return None
+        token = secrets.token_hex(24)
+        with self.engine.begin() as conn:
+            conn.execute(insert(s.tokens).values(token=token, username=username,
+                                                 workstation=workstation, created_at=now_iso()))
+        return token, {k: user[k] for k in ("username", "display_name", "role", "department_id")}
+
+    def user_for_token(self, token: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(s.users.c.username, s.users.c.display_name, s.users.c.role,
+                       s.users.c.department_id, s.tokens.c.workstation)
+                .join(s.tokens, s.tokens.c.username == s.users.c.username)
+                .where(s.tokens.c.token == token)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    # ---- commands --------------------------------------------------------
+
+    def apply_commands(self, raw_commands: Iterable[Any], user: dict[str, Any]) -> list[dict[str, Any]]:
+        """Apply commands in order, each at most once (its UUID is the key).
+
+        A command already seen returns the reply it got the first time.  A
+        command the rules refuse is recorded as rejected, with its reason,
+        and changes nothing else.
+        """
+        return [self._apply_one(raw, user) for raw in raw_commands]
+
+    def _apply_one(self, raw: Any, user: dict[str, Any]) -> dict[str, Any]:
+        try:
+            command = Command.from_dict(raw if isinstance(raw, dict) else {})
+        except MalformedCommand as exc:
+            command_id = raw.get("command_id") if isinstance(raw, dict) else None
+            return {"command_id": command_id, "outcome": "rejected",
+                    "reason": {"code": "malformed", "message": f"malformed command: {exc}", "params": {}}}
+        with self.writing() as conn:
+            seen = conn.execute(select(s.commands.c.result).where(
+                s.commands.c.command_id == command.command_id)).scalar_one_or_none()
+            if seen is not None:
+                return json.loads(seen)
+            result = self._decide(conn, command, user)
+            conn.execute(insert(s.commands).values(
+                command_id=command.command_id, case_id=command.case_id, kind=command.kind.value,
+                operator=command.operator, workstation=command.workstation,
+                issued_at=command.issued_at, received_at=now_iso(), outcome=result["outcome"],
+                result=json.dumps(result, ensure_ascii=False)))
+            return result
+
+    def _decide(self, conn: Connection, command: Command, user: dict[str, Any]) -> dict[str, Any]:
+        base = {"command_id": command.command_id, "case_id": command.case_id, "kind": command.kind.value}
+        if command.operator != user["username"]:
+            reason = CommandRejected("operator_mismatch",
+                                     f"command signed by {command.operator} sent by {user['username']}")
+            return {**base, "outcome": "rejected", "reason": reason.to_dict()}
+        row = conn.execute(select(s.cases).where(s.cases.c.case_id == command.case_id)).mappings().first()
+        state = CaseState.from_dict(dict(row)) if row else None
+        ctx = RuleContext(
+            role=Role(user["role"]),
+            categories=self.categories,
+            calendar=self.calendar,
+            department_exists=lambda d: conn.execute(select(s.departments.c.department_id).where(
+                s.departments.c.department_id == d)).first() is not None,
+            cell_exists=lambda c: conn.execute(select(s.cells.c.code).where(
+                s.cells.c.code == c)).first() is not None,
+        )
+        try:
+            new_state, case_event = apply_command(state, command, ctx)
+        except CommandRejected as exc:
+            return {**base, "outcome": "rejected", "reason": exc.to_dict()}
+        if command.kind is CommandKind.REGISTER:
+            new_state.number = self._next_case_number(conn, command.issued_at)
+        data = new_state.to_dict()
+        if state is None:
+            conn.execute(insert(s.cases).values(**data))
+        else:
+            conn.execute(update(s.cases).where(s.cases.c.case_id == command.case_id).values(**data))
+        event_row = case_event.to_dict()
+        event_row["detail"] = json.dumps(event_row["detail"], ensure_ascii=False)
+        conn.execute(insert(s.case_events).values(**event_row))
+        seq = self.record_changes(conn, [("case", new_state.case_id, data),
+                                         ("case_event", case_event.event_id, event_row)])
+        return {**base, "outcome": "accepted", "number": new_state.number,
+                "version": new_state.version, "seq": seq}
+
+    def _next_case_number(self, conn: Connection, issued_at: str) -> str:
+        """Official case number: YYYYMMDD of registration + a 5-digit daily sequence."""
+        day = from_iso(issued_at).strftime("%Y%m%d")
+        last = conn.execute(select(s.number_counters.c.last).where(s.number_counters.c.day == day)).scalar_one_or_none()
+        if last is None:
+            last = 0
+            conn.execute(insert(s.number_counters).values(day=day, last=0))
+        conn.execute(update(s.number_counters).where(s.number_counters.c.day == day).values(last=last + 1))
+        return f"{day}{last + 1:05d}"
+
+    def reserve_case_numbers(self, conn: Connection, day: str, count: int) -> int:
+        """Reserve ``count`` numbers for ``day`` (bulk loads); returns the first sequence."""
+        last = conn.execute(select(s.number_counters.c.last).where(s.number_counters.c.day == day)).scalar_one_or_none()
+        if last is None:
+            conn.execute(insert(s.number_counters).values(day=day, last=count))
+            return 1
+        conn.execute(update(s.number_counters).where(s.number_counters.c.day == day).values(last=last + count))
+        return last + 1
+
+    # ---- vehicles, terminals and positions -------------------------------
+
+    def vehicle_for_phone(self, phone: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(s.vehicles.c.vehicle_id).where(
+                s.vehicles.c.terminal_phone == phone)).scalar_one_or_none()
+
+    def register_terminal(self, phone: str) -> str | None:
+        """0x0100: returns a new auth code, or None if no vehicle has this terminal."""
+        vehicle_id = self.vehicle_for_phone(phone)
+        if vehicle_id is None:
+            return None
+        code = secrets.token_hex(8)
+        with self.engine.begin() as conn:
+            if conn.execute(update(s.terminals).where(s.terminals.c.phone == phone).values(
+                    auth_code=code, vehicle_id=vehicle_id, registered_at=now_iso())).rowcount == 0:
+                conn.execute(insert(s.terminals).values(phone=phone, vehicle_id=vehicle_id,
+                                                        auth_code=code, registered_at=now_iso()))
+        return code
+
+    def authenticate_terminal(self, phone: str, auth_code: str) -> str | None:
+        """0x0102: the vehicle id if the code matches the one issued at registration."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(s.terminals.c.auth_code, s.terminals.c.vehicle_id).where(
+                s.terminals.c.phone == phone)).first()
+        if row is None or not hmac.compare_digest(row.auth_code, auth_code):
+            return None
+        return row.vehicle_id
+
+    def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> int:
+        """Store (vehicle_id, fix) pairs in one transaction; update each
+        vehicle's latest position when the fix is newer by device time."""
+        if not fixes:
+            return 0
+        recv = now_iso()
+        rows = [{"vehicle_id": vid, "device_time": f.device_time, "recv_time": recv, "lon": f.lon,
+                 "lat": f.lat, "altitude_m": f.altitude_m, "speed_kmh": f.speed_kmh,
+                 "heading": f.heading, "alarm": f.alarm, "status": f.status, "flags": f.flags}
+                for vid, f in fixes]
+        with self.engine.begin() as conn:
+            ids = conn.execute(insert(s.positions).returning(s.positions.c.position_id), rows,
+                               sort_by_parameter_order=True).scalars().all()
+            newest: dict[str, dict[str, Any]] = {}
+            for pid, row in zip(ids, rows, strict=True):
+                current = newest.get(row["vehicle_id"])
+                if current is None or row["device_time"] >= current["device_time"]:
+                    newest[row["vehicle_id"]] = {**row, "position_id": pid}
+            existing = {r.vehicle_id: r.device_time for r in conn.execute(
+                select(s.vehicle_latest.c.vehicle_id, s.vehicle_latest.c.device_time).where(
+                    s.vehicle_latest.c.vehicle_id.in_(list(newest))))}
+            for vid, row in newest.items():
+                latest = {k: row[k] for k in s.vehicle_latest.c.keys()}
+                if vid not in existing:
+                    conn.execute(insert(s.vehicle_latest).values(**latest))
+                elif row["device_time"] >= existing[vid]:
+                    conn.execute(update(s.vehicle_latest).where(
+                        s.vehicle_latest.c.vehicle_id == vid).values(**latest))
+        return len(rows)
+
+    def positions_after(self, after: int, limit: int = 5000) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s.positions).where(s.positions.c.position_id > after)
+                                .order_by(s.positions.c.position_id).limit(max(1, min(limit, 20000)))).mappings().all()
+        return [dict(r) for r in rows]
+
+    def latest_positions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(s.vehicle_latest)).mappings().all()]
+
+    def last_position_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(s.positions.c.position_id), 0))).scalar_one())
+
+    def count(self, table_name: str) -> int:
+        table = s.metadata.tables[table_name]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from support import (  # noqa: E402
+    ServerProcess,
+    create_pg_database,
+    drop_pg_database,
+    seed_small_world,
+)
+
+
+@pytest.fixture
+def pg_url():
+    url, name = create_pg_database()
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """Every server test runs on both engines."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server.db'}"
+    else:
+        url, name = create_pg_database()
+        yield url
+        drop_pg_database(name)
+
+
+@pytest.fixture
+def world_url(db_url):
+    seed_small_world(db_url)
+    return db_url
+
+
+@pytest.fixture
+def server(world_url):
+    proc = ServerProcess(world_url).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def sqlite_server(tmp_path):
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    seed_small_world(url)
+    proc = ServerProcess(url).start()
+    yield proc
+    proc.stop()
