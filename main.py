@@ -58,7 +58,7 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
     cjk_ok = False
     if font_family:
         raw = QRawFont.fromFont(QFont(font_family))
-        cjk_ok = all(raw.supportsCharacter(ch) for ch in "网格指挥台")
+        cjk_ok = all(raw.supportsCharacter(ord(ch)) for ch in "网格指挥台")
     store.close()
     return {
         "python": platform.python_version(),

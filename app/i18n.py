@@ -44,7 +44,7 @@ def install_translation(app: QCoreApplication, language: str = DEFAULT_LANGUAGE)
         app.removeTranslator(translator)
     _translators.clear()
     if language.startswith("en"):
-        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Territory.China))
+        QLocale.setDefault(QLocale(QLocale.Language.English))
         return True
     translator = QTranslator(app)
     if not translator.load(f"griddesk_{language}", str(TRANSLATIONS)):

@@ -11,100 +11,96 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Labels", text)
-
-
 def status_label(status: str) -> str:
     return {
-        "reported": _t("Reported"),
-        "verified": _t("Verified"),
-        "registered": _t("Registered"),
-        "cancelled": _t("Cancelled"),
-        "dispatched": _t("Dispatched"),
-        "returned": _t("Returned"),
-        "handled": _t("Handled"),
-        "closed": _t("Closed"),
+        "reported": QCoreApplication.translate("Labels", "Reported"),
+        "verified": QCoreApplication.translate("Labels", "Verified"),
+        "registered": QCoreApplication.translate("Labels", "Registered"),
+        "cancelled": QCoreApplication.translate("Labels", "Cancelled"),
+        "dispatched": QCoreApplication.translate("Labels", "Dispatched"),
+        "returned": QCoreApplication.translate("Labels", "Returned"),
+        "handled": QCoreApplication.translate("Labels", "Handled"),
+        "closed": QCoreApplication.translate("Labels", "Closed"),
     }.get(status, status)
 
 
 def source_label(source: str) -> str:
     return {
-        "supervisor": _t("Field supervisor"),
-        "hotline": _t("12345 hotline"),
-        "public": _t("Public report"),
-        "video": _t("Video / IoT alarm"),
-        "leader": _t("Leader's assignment"),
-        "media": _t("Media"),
-        "dispatcher": _t("Command centre"),
+        "supervisor": QCoreApplication.translate("Labels", "Field supervisor"),
+        "hotline": QCoreApplication.translate("Labels", "12345 hotline"),
+        "public": QCoreApplication.translate("Labels", "Public report"),
+        "video": QCoreApplication.translate("Labels", "Video / IoT alarm"),
+        "leader": QCoreApplication.translate("Labels", "Leader's assignment"),
+        "media": QCoreApplication.translate("Labels", "Media"),
+        "dispatcher": QCoreApplication.translate("Labels", "Command centre"),
     }.get(source, source)
 
 
 def role_label(role: str) -> str:
     return {
-        "acceptor": _t("Acceptor"),
-        "shift_leader": _t("Shift leader"),
-        "dispatcher": _t("Dispatcher"),
-        "department": _t("Department"),
-        "supervisor": _t("Field supervisor"),
-        "admin": _t("Administrator"),
+        "acceptor": QCoreApplication.translate("Labels", "Acceptor"),
+        "shift_leader": QCoreApplication.translate("Labels", "Shift leader"),
+        "dispatcher": QCoreApplication.translate("Labels", "Dispatcher"),
+        "department": QCoreApplication.translate("Labels", "Department"),
+        "supervisor": QCoreApplication.translate("Labels", "Field supervisor"),
+        "admin": QCoreApplication.translate("Labels", "Administrator"),
     }.get(role, role)
 
 
 def action_label(kind: str) -> str:
     return {
-        "register_case": _t("Register"),
-        "cancel_case": _t("Cancel"),
-        "dispatch_case": _t("Dispatch"),
-        "return_case": _t("Return"),
-        "report_handled": _t("Report handled"),
-        "rework_case": _t("Rework"),
-        "close_case": _t("Close"),
-        "add_note": _t("Note"),
+        "register_case": QCoreApplication.translate("Labels", "Register"),
+        "cancel_case": QCoreApplication.translate("Labels", "Cancel"),
+        "dispatch_case": QCoreApplication.translate("Labels", "Dispatch"),
+        "return_case": QCoreApplication.translate("Labels", "Return"),
+        "report_handled": QCoreApplication.translate("Labels", "Report handled"),
+        "rework_case": QCoreApplication.translate("Labels", "Rework"),
+        "close_case": QCoreApplication.translate("Labels", "Close"),
+        "add_note": QCoreApplication.translate("Labels", "Note"),
     }.get(kind, kind)
 
 
 def vehicle_kind_label(kind: str) -> str:
     return {
-        "sweeper": _t("Sweeper"),
-        "sprinkler": _t("Sprinkler"),
-        "muck_truck": _t("Muck truck"),
-        "patrol": _t("Patrol car"),
+        "sweeper": QCoreApplication.translate("Labels", "Sweeper"),
+        "sprinkler": QCoreApplication.translate("Labels", "Sprinkler"),
+        "muck_truck": QCoreApplication.translate("Labels", "Muck truck"),
+        "patrol": QCoreApplication.translate("Labels", "Patrol car"),
     }.get(kind, kind)
 
 
 def reason_text(reason: dict[str, Any] | None) -> str:
     """A rejection reason, in the operator's language."""
     if not reason:
-        return _t("Rejected without a reason")
+        return QCoreApplication.translate("Labels", "Rejected without a reason")
     code = reason.get("code", "")
     p = reason.get("params") or {}
     if code == "wrong_status":
-        return _t("Case {number} is already {status} (by {by} at {at} from {workstation})").format(
+        return QCoreApplication.translate("Labels", "Case {number} is already {status} (by {by} at {at} from {workstation})").format(
             number=p.get("number", "?"), status=status_label(str(p.get("status", ""))),
             by=p.get("by") or "?", at=(p.get("at") or "?").replace("T", " ")[:16],
             workstation=p.get("workstation") or "?")
     if code == "no_such_case":
-        return _t("The case does not exist on the server")
+        return QCoreApplication.translate("Labels", "The case does not exist on the server")
     if code == "role_forbidden":
-        return _t("A {role} may not {action}").format(
+        return QCoreApplication.translate("Labels", "A {role} may not {action}").format(
             role=role_label(str(p.get("role", ""))), action=action_label(str(p.get("action", ""))))
     if code == "reason_required":
-        return _t("A reason is required")
+        return QCoreApplication.translate("Labels", "A reason is required")
     if code == "no_such_department":
-        return _t("The department does not exist")
+        return QCoreApplication.translate("Labels", "The department does not exist")
     if code == "no_such_category":
-        return _t("The category does not exist")
+        return QCoreApplication.translate("Labels", "The category does not exist")
     if code == "no_such_cell":
-        return _t("The grid cell does not exist")
+        return QCoreApplication.translate("Labels", "The grid cell does not exist")
     if code == "bad_location":
-        return _t("The location is not in the district")
+        return QCoreApplication.translate("Labels", "The location is not in the district")
     if code == "case_exists":
-        return _t("The case already exists")
+        return QCoreApplication.translate("Labels", "The case already exists")
     if code == "empty_note":
-        return _t("A note needs text")
+        return QCoreApplication.translate("Labels", "A note needs text")
     if code == "operator_mismatch":
-        return _t("The command was signed by another operator")
+        return QCoreApplication.translate("Labels", "The command was signed by another operator")
     if code == "malformed":
-        return _t("The command was malformed")
+        return QCoreApplication.translate("Labels", "The command was malformed")
     return str(reason.get("message") or code)

@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.queue.verticalHeader().setDefaultSectionSize(22)
         self.queue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.queue.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((130, 110, 125, 110, 70, 90)):
+        for column, width in enumerate((118, 92, 122, 112, 52, 110)):
             self.queue.setColumnWidth(column, width)
         self.case_pane = CasePane(desk)
 
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.map)
         main.addWidget(right)
-        main.setSizes([1000, 600])
+        main.setSizes([930, 670])
         main.setStretchFactor(0, 1)
         self.setCentralWidget(main)
 
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.refresh_vehicles()
         self.refresh_counts()
         self.map.fit_to_outline()
+        self._select_most_urgent()
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -156,7 +157,9 @@ class MainWindow(QMainWindow):
             selected = self.case_pane.case_id
             self.queue_model.apply_summary(summary)
             self.refresh_cases_layer()
-            if selected:
+            if selected is None:
+                self._select_most_urgent()
+            elif selected:
                 self._reselect(selected)
                 if selected in summary.cases:
                     self.case_pane.show_case(selected)
@@ -209,6 +212,12 @@ class MainWindow(QMainWindow):
         self.status.refresh_clock()
 
     # ---- selection -------------------------------------------------------------
+
+    def _select_most_urgent(self) -> None:
+        """Start where a dispatcher starts: at the top of the queue."""
+        first = self.queue_model.case_id_at(0)
+        if first is not None and self.case_pane.case_id is None:
+            self.select_case(first)
 
     def _queue_row_changed(self, current, _previous) -> None:
         case_id = self.queue_model.case_id_at(current.row()) if current.isValid() else None

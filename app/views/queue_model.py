@@ -22,17 +22,15 @@ PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
 
 
-def format_countdown(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    sign = "-" if seconds < 0 else ""
+def format_duration(seconds: float) -> str:
+    """d h:mm for long spans, h:mm:ss under a day (sign dropped)."""
     s = int(abs(seconds))
     days, rem = divmod(s, 86400)
     hours, rem = divmod(rem, 3600)
     minutes, secs = divmod(rem, 60)
     if days:
-        return f"{sign}{days}d {hours:02d}:{minutes:02d}"
-    return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
+        return f"{days}d {hours:02d}:{minutes:02d}"
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
 class CaseQueueModel(QAbstractTableModel):
@@ -61,9 +59,9 @@ class CaseQueueModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self._headers):
-                return self._headers[section]
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self._headers):
+            return self._headers[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -105,7 +103,12 @@ class CaseQueueModel(QAbstractTableModel):
             return row.get("department_name") or ""
         if column == 4:
             return status_label(row["status"])
-        return format_countdown(seconds_left(row.get("deadline"), self._now))
+        left = seconds_left(row.get("deadline"), self._now)
+        if left is None:
+            return ""
+        if left < 0:
+            return self.tr("overdue %1").replace("%1", format_duration(left))
+        return format_duration(left)
 
     def _row(self, position: int) -> dict[str, Any] | None:
         case_id = self._ids[position]

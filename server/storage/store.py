@@ -15,7 +15,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from core.cases import (
@@ -122,17 +133,22 @@ class ServerStore:
         conn.execute(update(s.change_counter).where(s.change_counter.c.id == 1).values(last_seq=new_last))
         return int(new_last)
 
-    def write_entities(self, entity: str, rows: Sequence[dict[str, Any]], *, chunk: int = 5000) -> int:
-        """Insert rows of one entity and their changes (bulk loads: the demo
-        district, imports).  All-or-nothing.  Returns the last seq."""
+    def insert_entities(self, conn: Connection, entity: str, rows: Sequence[dict[str, Any]], *,
+                        chunk: int = 5000) -> int:
+        """Insert rows of one entity and their changes inside a ``writing()``
+        transaction (bulk loads: the demo district, imports).  Returns the last seq."""
         table, key = s.ENTITY_TABLES[entity]
-        last = self.last_seq()
-        with self.writing() as conn:
-            for start in range(0, len(rows), chunk):
-                part = list(rows[start:start + chunk])
-                conn.execute(insert(table), part)
-                last = self.record_changes(conn, [(entity, str(r[key]), r) for r in part])
+        last = 0
+        for start in range(0, len(rows), chunk):
+            part = list(rows[start:start + chunk])
+            conn.execute(insert(table), part)
+            last = self.record_changes(conn, [(entity, str(r[key]), r) for r in part])
         return last
+
+    def write_entities(self, entity: str, rows: Sequence[dict[str, Any]]) -> int:
+        """``insert_entities`` in a transaction of its own: all or nothing."""
+        with self.writing() as conn:
+            return self.insert_entities(conn, entity, rows)
 
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
@@ -162,13 +178,15 @@ class ServerStore:
 
     # ---- users and tokens ------------------------------------------------
 
+    @staticmethod
+    def user_row(username: str, display_name: str, role: Role, password: str,
+                 department_id: str | None = None) -> dict[str, Any]:
+        return {"username": username, "display_name": display_name, "role": role.value,
+                "department_id": department_id, "password_hash": hash_password(password)}
+
     def add_user(self, username: str, display_name: str, role: Role, password: str,
                  department_id: str | None = None) -> None:
-        row = {"username": username, "display_name": display_name, "role": role.value,
-               "department_id": department_id, "password_hash": hash_password(password)}
-        with self.writing() as conn:
-            conn.execute(insert(s.users).values(**row))
-            self.record_changes(conn, [("user", username, row)])
+        self.write_entities("user", [self.user_row(username, display_name, role, password, department_id)])
 
     def login(self, username: str, password: str, workstation: str) -> tuple[str, dict[str, Any]] | None:
         with self.engine.connect() as conn:
@@ -317,8 +335,8 @@ class ServerStore:
                  "heading": f.heading, "alarm": f.alarm, "status": f.status, "flags": f.flags}
                 for vid, f in fixes]
         with self.engine.begin() as conn:
-            ids = conn.execute(insert(s.positions).returning(s.positions.c.position_id), rows,
-                               sort_by_parameter_order=True).scalars().all()
+            ids = conn.execute(insert(s.positions).returning(
+                s.positions.c.position_id, sort_by_parameter_order=True), rows).scalars().all()
             newest: dict[str, dict[str, Any]] = {}
             for pid, row in zip(ids, rows, strict=True):
                 current = newest.get(row["vehicle_id"])
@@ -327,13 +345,17 @@ class ServerStore:
             existing = {r.vehicle_id: r.device_time for r in conn.execute(
                 select(s.vehicle_latest.c.vehicle_id, s.vehicle_latest.c.device_time).where(
                     s.vehicle_latest.c.vehicle_id.in_(list(newest))))}
-            for vid, row in newest.items():
-                latest = {k: row[k] for k in s.vehicle_latest.c.keys()}
-                if vid not in existing:
-                    conn.execute(insert(s.vehicle_latest).values(**latest))
-                elif row["device_time"] >= existing[vid]:
-                    conn.execute(update(s.vehicle_latest).where(
-                        s.vehicle_latest.c.vehicle_id == vid).values(**latest))
+            columns = list(s.vehicle_latest.c.keys())
+            inserts = [{k: row[k] for k in columns} for vid, row in newest.items() if vid not in existing]
+            updates = [{**{k: row[k] for k in columns if k != "vehicle_id"}, "b_vehicle_id": vid}
+                       for vid, row in newest.items()
+                       if vid in existing and row["device_time"] >= existing[vid]]
+            if inserts:
+                conn.execute(insert(s.vehicle_latest), inserts)
+            if updates:
+                conn.execute(update(s.vehicle_latest)
+                             .where(s.vehicle_latest.c.vehicle_id == bindparam("b_vehicle_id"))
+                             .values({k: bindparam(k) for k in columns if k != "vehicle_id"}), updates)
         return len(rows)
 
     def positions_after(self, after: int, limit: int = 5000) -> list[dict[str, Any]]:

@@ -1,0 +1,496 @@
+"""Simulated GPS terminals that speak real JT/T 808 over TCP.
+
+``SimulatedTerminal`` is one terminal (connect, register, authenticate,
+heartbeat, report); ``Driver`` moves a vehicle between cell centres;
+``drive`` runs one terminal on the road with blind-area buffering and
+reconnection; ``run_fleet`` runs a whole fleet read from the server's
+database.  Everything here is asyncio: create and use the objects on one
+event loop.  The database is read once, synchronously, before the loop
+starts (``load_fleet``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.coords import gcj02_to_wgs84_array, haversine_m
+from core.jt808 import (
+    Authenticate,
+    BatchType,
+    Edition,
+    FrameError,
+    FrameSplitter,
+    GeneralReply,
+    Header,
+    MsgId,
+    Register,
+    RegisterReply,
+    RegisterResult,
+    ReplyResult,
+    decode_frame,
+    decode_general_reply,
+    decode_register_reply,
+    encode_authenticate,
+    encode_batch_positions,
+    encode_frame,
+    encode_general_reply,
+    encode_position,
+    encode_register,
+    phone_for_edition,
+)
+from core.positions import PositionFix, VehicleKind
+from core.timeutil import now_iso
+
+log = logging.getLogger(__name__)
+
+# Working speeds by kind (km/h): sanitation vehicles crawl while working.
+KIND_SPEED_KMH = {
+    VehicleKind.SWEEPER.value: 8.0,
+    VehicleKind.SPRINKLER.value: 15.0,
+    VehicleKind.MUCK_TRUCK.value: 30.0,
+    VehicleKind.PATROL.value: 25.0,
+}
+DEFAULT_SPEED_KMH = 20.0
+# Sped-up vehicles stay below the gateway's 200 km/h plausibility limit, so
+# the demo draws them as real fixes, not as flagged ones.
+MAX_DEMO_SPEED_KMH = 150.0
+
+STATUS_DRIVING = 0b11  # ACC on, fix valid
+BATCH_CHUNK = 20  # 0x0704 items per message: keeps the body under 1023 bytes
+
+
+class TerminalError(RuntimeError):
+    """The platform refused or did not answer."""
+
+
+class SimulatedTerminal:
+    """One JT/T 808 terminal over a real TCP connection.
+
+    ``phone`` is the SIM number in any spelling; it goes on the wire as 12
+    BCD digits (2013) or 20 (2019).  Requests wait for the platform's reply
+    to their serial number, at most ``reply_timeout`` seconds.  Asyncio:
+    use from one event loop.
+    """
+
+    def __init__(self, phone: str, host: str, port: int, *,
+                 edition: Edition = Edition.V2013, plate: str = "",
+                 reply_timeout: float = 5.0, imei: str = "860000000000000"):
+        self.phone = phone
+        self.wire_phone = phone_for_edition(phone, edition)
+        self.host = host
+        self.port = port
+        self.edition = edition
+        self.plate = plate
+        self.imei = imei
+        self.reply_timeout = reply_timeout
+        self.auth_code: str | None = None
+        self.authenticated = False
+        self._serial = 0
+        self._writer: asyncio.StreamWriter | None = None
+        self._read_task: asyncio.Task[None] | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+
+    @property
+    def connected(self) -> bool:
+        return (self._writer is not None and not self._writer.is_closing()
+                and self._read_task is not None and not self._read_task.done())
+
+    async def connect(self, timeout: float = 5.0) -> None:
+        await self.close()
+        reader, self._writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port), timeout)
+        self._read_task = asyncio.create_task(self._read_loop(reader))
+
+    async def close(self) -> None:
+        self.authenticated = False
+        if self._read_task is not None:
+            self._read_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._read_task
+            self._read_task = None
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(Exception):
+                await self._writer.wait_closed()
+            self._writer = None
+        self._fail_pending(ConnectionError("connection closed"))
+
+    def _fail_pending(self, exc: BaseException) -> None:
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(exc)
+        self._pending.clear()
+
+    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
+        splitter = FrameSplitter()
+        try:
+            while True:
+                chunk = await reader.read(4096)
+                if not chunk:
+                    break
+                for candidate in splitter.feed(chunk):
+                    try:
+                        message = decode_frame(candidate)
+                    except FrameError as exc:
+                        log.warning("terminal %s: bad frame from platform: %s", self.phone, exc)
+                        continue
+                    self._on_platform_message(message.header, message.body)
+        except (ConnectionError, OSError, FrameError) as exc:
+            log.debug("terminal %s: read ended: %s", self.phone, exc)
+        finally:
+            self._fail_pending(ConnectionError("platform closed the connection"))
+
+    def _on_platform_message(self, header: Header, body: bytes) -> None:
+        reply: Any
+        try:
+            if header.msg_id == MsgId.PLATFORM_GENERAL_REPLY:
+                reply = decode_general_reply(body)
+            elif header.msg_id == MsgId.REGISTER_REPLY:
+                reply = decode_register_reply(body)
+            else:
+                # A platform command this terminal does not implement.
+                self._send(MsgId.TERMINAL_GENERAL_REPLY, encode_general_reply(
+                    GeneralReply(header.serial, header.msg_id, ReplyResult.NOT_SUPPORTED)))
+                return
+        except FrameError as exc:
+            log.warning("terminal %s: bad reply body: %s", self.phone, exc)
+            return
+        fut = self._pending.pop(reply.serial, None)
+        if fut is not None and not fut.done():
+            fut.set_result(reply)
+
+    def _send(self, msg_id: int, body: bytes) -> int:
+        if self._writer is None or self._writer.is_closing():
+            raise ConnectionError("not connected")
+        serial = self._serial
+        self._serial = (self._serial + 1) & 0xFFFF
+        header = Header(msg_id=msg_id, phone=self.wire_phone, serial=serial, edition=self.edition)
+        self._writer.write(encode_frame(header, body))
+        return serial
+
+    async def request(self, msg_id: int, body: bytes = b"") -> Any:
+        """Send a message and wait for the reply to it (GeneralReply or RegisterReply)."""
+        if not self.connected:
+            raise ConnectionError("not connected")
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        serial = self._send(msg_id, body)
+        self._pending[serial] = fut
+        assert self._writer is not None
+        try:
+            await self._writer.drain()
+            return await asyncio.wait_for(fut, self.reply_timeout)
+        except TimeoutError as exc:
+            raise TerminalError(f"no reply to 0x{msg_id:04X} within {self.reply_timeout} s") \
+                from exc
+        finally:
+            self._pending.pop(serial, None)
+
+    async def register(self) -> RegisterReply:
+        body = encode_register(Register(
+            province=11, city=101, maker="GDSIM", model="GD-SIM-1",
+            terminal_id=self.wire_phone[-7:], plate_colour=2 if self.plate else 0,
+            plate=self.plate), self.edition)
+        reply: RegisterReply = await self.request(MsgId.REGISTER, body)
+        if reply.result == RegisterResult.SUCCESS:
+            self.auth_code = reply.auth_code
+        return reply
+
+    async def authenticate(self) -> GeneralReply:
+        if self.auth_code is None:
+            raise TerminalError("authenticate before register: no auth code")
+        body = encode_authenticate(Authenticate(self.auth_code, self.imei, "griddesk-sim 1.0"),
+                                   self.edition)
+        reply: GeneralReply = await self.request(MsgId.AUTHENTICATE, body)
+        self.authenticated = reply.result == ReplyResult.SUCCESS
+        return reply
+
+    async def login(self) -> None:
+        """Authenticate with the code kept from an earlier registration,
+        registering (again) when there is none or the platform refuses it."""
+        if self.auth_code is not None and (await self.authenticate()).result == 0:
+            return
+        reply = await self.register()
+        if reply.result != RegisterResult.SUCCESS:
+            raise TerminalError(f"registration refused: result {reply.result}")
+        if (await self.authenticate()).result != ReplyResult.SUCCESS:
+            raise TerminalError("authentication refused right after registration")
+
+    async def heartbeat(self) -> GeneralReply:
+        return await self.request(MsgId.HEARTBEAT)
+
+    async def deregister(self) -> GeneralReply:
+        return await self.request(MsgId.DEREGISTER)
+
+    async def report(self, fix: PositionFix, **extras: Any) -> GeneralReply:
+        return await self.request(MsgId.POSITION, encode_position(fix, **extras))
+
+    async def report_batch(self, fixes: Sequence[PositionFix],
+                           batch_type: int = BatchType.BACKFILL) -> GeneralReply:
+        body = encode_batch_positions((encode_position(f) for f in fixes), batch_type)
+        return await self.request(MsgId.BATCH_POSITIONS, body)
+
+
+# ---- driving ---------------------------------------------------------------
+
+
+@dataclass
+class Driver:
+    """Moves a vehicle in straight lines from one cell centre to a nearby one.
+
+    Centres are WGS-84 (the terminal's datum).  ``speed_kmh`` is what the
+    vehicle covers per second of wall time (already sped up).
+    """
+
+    lon: np.ndarray
+    lat: np.ndarray
+    speed_kmh: float
+    rng: random.Random = field(default_factory=random.Random)
+    neighbours: int = 8
+    pos: tuple[float, float] = (0.0, 0.0)
+    heading: int = 0
+    odometer_km: float = 0.0
+    _target: int = 0
+    _previous: int = -1
+
+    def __post_init__(self) -> None:
+        if len(self.lon) == 0:
+            raise ValueError("no cell centres to drive between")
+        start = self.rng.randrange(len(self.lon))
+        self.pos = (float(self.lon[start]), float(self.lat[start]))
+        self._target = start
+        self._pick_next(start)
+
+    def _pick_next(self, current: int) -> None:
+        if len(self.lon) == 1:
+            self._target = current
+            return
+        # Equirectangular distance is plenty to rank neighbours in a district.
+        dx = (self.lon - self.lon[current]) * math.cos(math.radians(float(self.lat[current])))
+        dy = self.lat - self.lat[current]
+        order = np.argsort(dx * dx + dy * dy)
+        nearby = [int(i) for i in order[1:self.neighbours + 1] if int(i) != self._previous]
+        self._previous = current
+        self._target = self.rng.choice(nearby or [int(order[1])])
+
+    def advance(self, seconds: float) -> tuple[float, float]:
+        """Drive for ``seconds``; returns the new (lon, lat)."""
+        budget = self.speed_kmh / 3.6 * max(0.0, seconds)
+        for _ in range(64):  # a long step may pass several centres
+            if budget <= 0:
+                break
+            t_lon, t_lat = float(self.lon[self._target]), float(self.lat[self._target])
+            dist = haversine_m(self.pos[0], self.pos[1], t_lon, t_lat)
+            if dist > 0.01:
+                self.heading = _bearing(self.pos[0], self.pos[1], t_lon, t_lat)
+            if dist <= budget:
+                self.pos = (t_lon, t_lat)
+                budget -= dist
+                self.odometer_km += dist / 1000.0
+                self._pick_next(self._target)
+            else:
+                f = budget / dist
+                self.pos = (self.pos[0] + (t_lon - self.pos[0]) * f,
+                            self.pos[1] + (t_lat - self.pos[1]) * f)
+                self.odometer_km += budget / 1000.0
+                budget = 0.0
+        return self.pos
+
+
+def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> int:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(phi2)
+    x = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dl)
+    return int(round(math.degrees(math.atan2(y, x)))) % 360
+
+
+def demo_speed_kmh(kind: str, speedup: float) -> float:
+    return min(KIND_SPEED_KMH.get(kind, DEFAULT_SPEED_KMH) * speedup, MAX_DEMO_SPEED_KMH)
+
+
+@dataclass
+class DriveStats:
+    sent: int = 0
+    acked: int = 0
+    backfilled: int = 0
+    buffered: int = 0
+    connects: int = 0
+    failures: int = 0
+
+
+async def drive(terminal: SimulatedTerminal, driver: Driver, stop: asyncio.Event, *,
+                interval: float = 2.0, heartbeat_every: int = 10,
+                max_backoff: float = 30.0, buffer_limit: int = 2000,
+                stats: DriveStats | None = None) -> DriveStats:
+    """Report a fix every ``interval`` seconds until ``stop`` is set.
+
+    Fixes that cannot be delivered (no connection, failure reply) are kept,
+    like a real terminal's blind-area buffer, and sent as 0x0704 back-fill
+    after the next login.  Reconnects with exponential backoff and jitter.
+    """
+    stats = stats or DriveStats()
+    loop = asyncio.get_running_loop()
+    backlog: deque[PositionFix] = deque(maxlen=buffer_limit)
+    backoff = 0.5
+    next_attempt = 0.0
+    last_move = loop.time()
+    ticks = 0
+    rng = driver.rng
+    try:
+        while not stop.is_set():
+            now = loop.time()
+            lon, lat = driver.advance(now - last_move)
+            last_move = now
+            fix = PositionFix(
+                terminal_phone=terminal.phone, device_time=now_iso(), lon=round(lon, 6),
+                lat=round(lat, 6), altitude_m=45, speed_kmh=round(driver.speed_kmh, 1),
+                heading=driver.heading, status=STATUS_DRIVING)
+            if not terminal.authenticated and now >= next_attempt:
+                try:
+                    await terminal.connect()
+                    await terminal.login()
+                    stats.connects += 1
+                    backoff = 0.5
+                except (OSError, ConnectionError, TerminalError, TimeoutError) as exc:
+                    stats.failures += 1
+                    await terminal.close()
+                    next_attempt = loop.time() + backoff * (0.5 + rng.random())
+                    log.info("terminal %s: cannot log in (%s); retry in %.1f s",
+                             terminal.phone, str(exc) or type(exc).__name__, backoff)
+                    backoff = min(backoff * 2, max_backoff)
+            if terminal.authenticated:
+                try:
+                    await _send_backlog(terminal, backlog, stats)
+                    reply = await terminal.report(
+                        fix, mileage_km=round(driver.odometer_km, 1),
+                        signal=rng.randint(18, 31), satellites=rng.randint(7, 14))
+                    stats.sent += 1
+                    if reply.result == ReplyResult.SUCCESS:
+                        stats.acked += 1
+                    else:
+                        backlog.append(fix)
+                    ticks += 1
+                    if heartbeat_every and ticks % heartbeat_every == 0:
+                        await terminal.heartbeat()
+                except (OSError, ConnectionError, TerminalError, TimeoutError) as exc:
+                    log.info("terminal %s: connection lost (%s)", terminal.phone, exc)
+                    backlog.append(fix)
+                    await terminal.close()
+                    next_attempt = loop.time() + backoff * (0.5 + rng.random())
+            else:
+                backlog.append(fix)
+            stats.buffered = len(backlog)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+    finally:
+        await terminal.close()
+    return stats
+
+
+async def _send_backlog(terminal: SimulatedTerminal, backlog: deque[PositionFix],
+                        stats: DriveStats) -> None:
+    while backlog:
+        chunk = [backlog[i] for i in range(min(BATCH_CHUNK, len(backlog)))]
+        reply = await terminal.report_batch(chunk, BatchType.BACKFILL)
+        if reply.result != ReplyResult.SUCCESS:
+            return  # keep them; try again after the next report
+        for _ in chunk:
+            backlog.popleft()
+        stats.backfilled += len(chunk)
+
+
+# ---- the fleet -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FleetVehicle:
+    vehicle_id: str
+    kind: str
+    terminal_phone: str
+    plate: str = ""
+
+
+def load_fleet(db_url: str, limit: int | None = None
+               ) -> tuple[list[FleetVehicle], np.ndarray, np.ndarray]:
+    """Vehicles and WGS-84 cell centres from the server database (read only).
+
+    Blocking: call before the event loop starts or in an executor.
+    """
+    from sqlalchemy import create_engine, select
+
+    from server.storage import schema as s
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            query = select(s.vehicles.c.vehicle_id, s.vehicles.c.kind,
+                           s.vehicles.c.terminal_phone, s.vehicles.c.plate
+                           ).order_by(s.vehicles.c.vehicle_id)
+            if limit is not None:
+                query = query.limit(limit)
+            vehicles = [FleetVehicle(r.vehicle_id, r.kind, r.terminal_phone, r.plate)
+                        for r in conn.execute(query)]
+            centres = conn.execute(select(s.cells.c.center_lon, s.cells.c.center_lat)).all()
+    finally:
+        engine.dispose()
+    gcj_lon = np.array([c[0] for c in centres], dtype=np.float64)
+    gcj_lat = np.array([c[1] for c in centres], dtype=np.float64)
+    # Cell centres are GCJ-02 map data; terminals report WGS-84.
+    lon, lat = gcj02_to_wgs84_array(gcj_lon, gcj_lat)
+    return vehicles, lon, lat
+
+
+def edition_for(index: int) -> Edition:
+    """Mostly 2013 terminals, every fifth a 2019 one, as in a mixed fleet."""
+    return Edition.V2019 if index % 5 == 4 else Edition.V2013
+
+
+async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.ndarray, *,
+                    host: str, port: int, interval: float = 2.0, speedup: float = 10.0,
+                    seconds: float | None = None, seed: int | None = None,
+                    stop: asyncio.Event | None = None) -> dict[str, DriveStats]:
+    """Drive every vehicle until ``seconds`` pass or ``stop`` is set."""
+    stop = stop or asyncio.Event()
+    master = random.Random(seed)
+    results: dict[str, DriveStats] = {}
+    tasks = []
+
+    async def one(index: int, vehicle: FleetVehicle) -> None:
+        rng = random.Random(master.random())
+        # Spread the logins so a thousand terminals do not knock at once.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), rng.random() * min(interval, 2.0))
+        terminal = SimulatedTerminal(vehicle.terminal_phone, host, port,
+                                     edition=edition_for(index), plate=vehicle.plate)
+        driver = Driver(lon, lat, demo_speed_kmh(vehicle.kind, speedup), rng=rng)
+        await drive(terminal, driver, stop, interval=interval, stats=results[vehicle.vehicle_id])
+
+    for index, vehicle in enumerate(vehicles):
+        results[vehicle.vehicle_id] = DriveStats()
+        tasks.append(asyncio.create_task(one(index, vehicle), name=f"sim-{vehicle.vehicle_id}"))
+    if seconds is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        stop.set()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for vehicle_id, outcome in zip(results, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            log.error("terminal of %s failed: %r", vehicle_id, outcome)
+    return results
+
+
+__all__ = [
+    "DriveStats", "Driver", "FleetVehicle", "SimulatedTerminal", "TerminalError",
+    "demo_speed_kmh", "drive", "edition_for", "load_fleet", "run_fleet",
+]

@@ -1,0 +1,108 @@
+"""The acceptance scenario, end to end: a real server process, the real
+client window (offscreen) on the qasync loop, the server stopped and
+restarted under it.
+
+Stop the server while the client runs: within 5 s the status bar says
+offline; register and dispatch a case; restart the server: within 10 s both
+commands are accepted and the case shows its official number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.session import ClientConfig, ClientSession
+from app.views.main_window import MainWindow
+from app.views.register_dialog import RegisterDialog
+from core.cases import CaseStatus
+from support import ServerProcess, seed_small_world
+
+
+async def until(predicate, timeout: float) -> float:
+    """Seconds it took for predicate() to hold; fails after timeout."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+def accept_register_dialog(category_key: str, description: str) -> None:
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, RegisterDialog), dialog
+    dialog.category.setCurrentIndex(dialog.category.findData(category_key))
+    dialog.description.setPlainText(description)
+    dialog.accept()
+
+
+@pytest.fixture
+def event_loop(qapp):
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, event_loop, tmp_path):
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    seed_small_world(url)
+    server = ServerProcess(url).start()
+
+    async def scenario() -> None:
+        nonlocal server
+        session = ClientSession(ClientConfig(server.url, tmp_path / "ws1.db", "WS1"))
+        await session.sign_in("dispatcher", "demo")
+        window = MainWindow(session.desk, session.driver)
+        window.show()
+        session.start_sync()
+        try:
+            await until(lambda: session.driver.status.last_sync is not None, 15)
+            assert "Online" in window.status.connection.text()
+
+            port = server.api_port
+            server.kill()
+            offline_after = await until(lambda: not session.driver.status.online, 5)
+            assert "OFFLINE" in window.status.connection.text()
+
+            # Register by clicking on the map: the cell is found from the point.
+            QTimer.singleShot(0, lambda: accept_register_dialog("E0102", "exposed rubbish at the gate"))
+            case_id = window.register_at(116.4105, 39.9204)
+            assert case_id is not None
+            case = session.store.case(case_id)
+            assert case.cell_code == "110101001001001" and case.number is None
+            assert window.case_pane.case_id == case_id
+            pane = window.case_pane
+            pane.department.setCurrentIndex(pane.department.findData("D-SAN"))
+            assert pane.dispatch_button.isEnabled()
+            pane.dispatch_button.click()
+            assert session.store.case(case_id).status is CaseStatus.DISPATCHED
+            assert session.store.counts().waiting == 2
+            assert "2" in window.status.waiting.text()
+
+            server = ServerProcess(url, api_port=port).start()
+            def official_number_shown() -> bool:
+                number = session.store.case(case_id).number
+                return (session.store.counts().waiting == 0 and number is not None
+                        and window.case_pane.title.text() == number)
+
+            caught_up_after = await until(official_number_shown, 10)
+            number = session.store.case(case_id).number
+            assert window.queue_model.data(window.queue_model.index(window.queue_model.row_of(case_id), 0)).startswith(number)
+            assert session.store.counts().rejected == 0
+            print(f"offline detected after {offline_after:.2f} s; caught up {caught_up_after:.2f} s after restart")
+        finally:
+            await session.close()
+            window.close()
+
+    try:
+        event_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+    finally:
+        server.stop()
