@@ -7,6 +7,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont, QRawFont
 
@@ -14,6 +15,12 @@ from app.i18n import CJK_FONT_FILE, TRANSLATIONS, install_translation, load_cjk_
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = TRANSLATIONS / "griddesk_zh_CN.ts"
+
+
+@pytest.fixture(autouse=True)
+def back_to_source_language(qapp):
+    yield
+    install_translation(qapp, "en")
 
 
 def _messages(ts: Path) -> dict[tuple[str, str], str | None]:
@@ -45,7 +52,6 @@ def test_translation_loads_and_english_falls_back(qapp):
     assert install_translation(qapp, "en")
     assert QCoreApplication.translate("Labels", "Dispatched") == "Dispatched"
     assert not install_translation(qapp, "xx_XX")
-    install_translation(qapp, "zh_CN")
 
 
 def test_shipped_font_covers_chinese(qapp):

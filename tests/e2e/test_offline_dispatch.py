@@ -17,6 +17,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.i18n import install_translation
 from app.session import ClientConfig, ClientSession
 from app.views.main_window import MainWindow
 from app.views.register_dialog import RegisterDialog
@@ -51,7 +52,15 @@ def event_loop(qapp):
     asyncio.set_event_loop(None)
 
 
-def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, event_loop, tmp_path):
+@pytest.fixture
+def chinese(qapp):
+    """The centre works in Chinese: run the scenario in it."""
+    install_translation(qapp, "zh_CN")
+    yield
+    install_translation(qapp, "en")
+
+
+def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chinese, event_loop, tmp_path):
     url = f"sqlite:///{tmp_path / 'server.db'}"
     seed_small_world(url)
     server = ServerProcess(url).start()
@@ -65,12 +74,12 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, even
         session.start_sync()
         try:
             await until(lambda: session.driver.status.last_sync is not None, 15)
-            assert "Online" in window.status.connection.text()
+            assert "在线" in window.status.connection.text()
 
             port = server.api_port
             server.kill()
             offline_after = await until(lambda: not session.driver.status.online, 5)
-            assert "OFFLINE" in window.status.connection.text()
+            assert "离线" in window.status.connection.text()
 
             # Register by clicking on the map: the cell is found from the point.
             QTimer.singleShot(0, lambda: accept_register_dialog("E0102", "exposed rubbish at the gate"))
@@ -85,7 +94,7 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, even
             pane.dispatch_button.click()
             assert session.store.case(case_id).status is CaseStatus.DISPATCHED
             assert session.store.counts().waiting == 2
-            assert "2" in window.status.waiting.text()
+            assert window.status.waiting.text() == "2 条指令待发送"
 
             server = ServerProcess(url, api_port=port).start()
             def official_number_shown() -> bool:
