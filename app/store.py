@@ -373,7 +373,7 @@ class LocalStore:
     def case_events(self, case_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.case_events).where(t.case_events.c.case_id == case_id)
-                                .order_by(t.case_events.c.at, t.case_events.c.event_id)).mappings().all()
+                                .order_by(t.case_events.c.version, t.case_events.c.at)).mappings().all()
         return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
     QUEUE_SORTS = {"deadline": t.cases.c.deadline, "number": t.cases.c.number,

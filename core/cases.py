@@ -184,6 +184,7 @@ class CaseEvent:
     workstation: str
     at: str
     detail: dict[str, Any] = field(default_factory=dict)
+    version: int = 0  # the case's version after this event: the timeline's order
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -346,7 +347,7 @@ def apply_command(state: CaseState | None, command: Command, ctx: RuleContext) -
     new.updated_at = at
     new.updated_from = command.workstation
     event = CaseEvent(command.command_id, command.case_id, command.kind.value, command.operator,
-                      command.workstation, at, detail)
+                      command.workstation, at, detail, new.version)
     return new, event
 
 

@@ -109,6 +109,7 @@ case_events = Table(
     Column("workstation", String(64), nullable=False),
     Column("at", String(32), nullable=False),
     Column("detail", Text, nullable=False),
+    Column("version", Integer, nullable=False, default=0),
     Column("pending", Integer, nullable=False, default=0),
 )
 Index("ix_case_events_case", case_events.c.case_id)

@@ -209,7 +209,7 @@ def test_replaying_each_history_reproduces_the_stored_case(tables):
     kinds_seen = Counter()
     for row in tables["cases"]:
         stored = CaseState.from_dict(row)
-        history = sorted(events[row["case_id"]], key=lambda e: e["at"])
+        history = sorted(events[row["case_id"]], key=lambda e: e["version"])
         assert [e["at"] for e in history] == sorted({e["at"] for e in history})  # strictly ordered
         assert history[0]["kind"] == CommandKind.REGISTER.value
         state = None
@@ -232,7 +232,8 @@ def test_replaying_each_history_reproduces_the_stored_case(tables):
                               event["workstation"], event["at"], state.version if state else 0)
             state, replayed = apply_command(state, command, contexts[roles[event["operator"]]])
             assert replayed == CaseEvent(event["event_id"], row["case_id"], event["kind"],
-                                         event["operator"], event["workstation"], event["at"], detail)
+                                         event["operator"], event["workstation"], event["at"], detail,
+                                         event["version"])
             if kind is CommandKind.REGISTER:
                 state.number = stored.number  # the server, not the rules, numbers cases
         assert state == stored
