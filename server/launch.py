@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default="var/client-WS01.db")
     args = parser.parse_args(argv)
 
+    # SIGTERM (a supervisor, `timeout`, a closed terminal) stops the children too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     py = sys.executable
     server = subprocess.Popen([py, "-m", "server", "--db", args.db, "--api-port", str(args.api_port),
                                "--jt808-port", str(args.jt808_port)], stdout=subprocess.PIPE, text=True)
