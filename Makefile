@@ -41,6 +41,7 @@ run: venv $(DEMO_DB)
 
 test: venv postgres
 	$(PY) -m ruff check core app server benchmarks tests main.py
+	$(PY) -m mypy core app server benchmarks main.py
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: venv

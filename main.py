@@ -45,6 +45,7 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
     from app.sync.engine import SyncEngine
 
     config = ClientConfig(args.server, args.store, args.workstation)
+    assert config.store_path is not None
     store = LocalStore(config.store_path)
     counts = store.row_counts()
     engine = SyncEngine(config.store_path, config.server_url, config.workstation)
@@ -111,7 +112,11 @@ async def run_client(args: argparse.Namespace, app) -> int:
         await session.close()
         return code
     closed = asyncio.get_event_loop().create_future()
-    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+    def window_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    app.lastWindowClosed.connect(window_closed)
     await closed
     await session.close()
     return 0
@@ -143,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.i18n import install_translation, load_cjk_font
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("GridDesk")
     app.setOrganizationName("GridDesk")
     font_family = load_cjk_font(app)

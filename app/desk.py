@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from app.store import ChangeSummary, LocalStore
@@ -23,6 +24,16 @@ from core.cases import (
     Role,
 )
 from core.timeutil import now_cst, to_iso
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    """What the operator types when registering a case."""
+
+    category: str
+    source: CaseSource = CaseSource.DISPATCHER
+    address: str = ""
+    description: str = ""
 
 
 class CaseDesk:

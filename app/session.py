@@ -60,11 +60,12 @@ class ClientSession:
         except AuthError as exc:
             raise SignInError(str(exc)) from exc
         except (requests.ConnectionError, requests.Timeout, ProtocolError):
-            user = await self.driver.worker.run(self.engine.offline_login, username, password)
-            if user is None:
+            maybe_user = await self.driver.worker.run(self.engine.offline_login, username, password)
+            if maybe_user is None:
                 raise SignInError("server unreachable, and this user has not signed in here before "
                                   "with this password") from None
             self.offline_sign_in = True
+            user = maybe_user
         self.user = user
         self.desk = CaseDesk(self.store, self.config.workstation, user, on_queued=self.driver.wake)
         return user

@@ -281,7 +281,7 @@ class LocalStore:
         summary = ChangeSummary(outbox=True)
         with self.engine.begin() as conn:
             for result in results:
-                command_id = result.get("command_id")
+                command_id = str(result.get("command_id"))
                 outcome = result.get("outcome")
                 if outcome not in ("accepted", "rejected"):
                     raise StoreError(f"server answered {outcome!r} for command {command_id}")

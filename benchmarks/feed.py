@@ -55,6 +55,7 @@ def run(argv: list[str]) -> int:
             desk = CaseDesk(store, "B0", user)
             cell = store.cell_rings()[0][0]
             c = store.cell(cell)
+            assert c is not None
             samples = []
             for _ in range(20):
                 start = time.perf_counter()

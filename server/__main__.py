@@ -46,7 +46,6 @@ async def serve(args: argparse.Namespace) -> None:
     sock.bind((args.host, args.api_port))
     config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     py = sys.executable
     server = subprocess.Popen([py, "-m", "server", "--db", args.db, "--api-port", str(args.api_port),
                                "--jt808-port", str(args.jt808_port)], stdout=subprocess.PIPE, text=True)
-    children = [server]
+    children: list[subprocess.Popen] = [server]
     try:
         line = server.stdout.readline() if server.stdout else ""
         if not line:

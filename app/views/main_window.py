@@ -271,7 +271,9 @@ class MainWindow(QMainWindow):
         result: list[str] = []
 
         def register() -> ChangeSummary:
-            case_id, summary = self.desk.register_case(cell_code=cell_code, lon=lon, lat=lat, **values)
+            case_id, summary = self.desk.register_case(
+                cell_code=cell_code, lon=lon, lat=lat, category=values.category, source=values.source,
+                address=values.address, description=values.description)
             result.append(case_id)
             return summary
 

@@ -676,9 +676,8 @@ class _SpriteAtlas:
         f[:, 3] = (sprite // self._cols) * side
         f[:, 4:6] = side
         f[:, 6:10] = (1.0 / dpr, 1.0 / dpr, 0.0, 1.0)
-        p.drawPixmapFragments(
-            shiboken6.wrapInstance(f.ctypes.data, QPainter.PixmapFragment), n, pixmap
-        )
+        fragments = shiboken6.wrapInstance(f.ctypes.data, QPainter.PixmapFragment)
+        p.drawPixmapFragments(fragments, n, pixmap)  # type: ignore[arg-type]  # a C array, as Qt wants
 
 
 class _CaseLayer(_Layer):
@@ -1056,7 +1055,7 @@ class _ScaleBar(_Overlay):
 
 def _as_1d(name: str, values: object, n: int | None, dtype: type) -> np.ndarray:
     try:
-        a = np.asarray(values, dtype=dtype)
+        a: np.ndarray = np.asarray(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name}: {exc}") from None
     if a.ndim != 1:

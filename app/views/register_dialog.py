@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.desk import RegistrationInput
 from app.views.labels import source_label
 from core.cases import CaseSource
 from core.categories import CategoryKind, CategoryTree
@@ -50,8 +51,8 @@ class RegisterDialog(QDialog):
         form.addRow(buttons)
         self.resize(520, 320)
 
-    def values(self) -> dict[str, object]:
-        return {"category": self.category.currentData(),
-                "source": CaseSource(self.source.currentData()),
-                "address": self.address.text().strip(),
-                "description": self.description.toPlainText().strip()}
+    def values(self) -> RegistrationInput:
+        return RegistrationInput(category=str(self.category.currentData()),
+                                 source=CaseSource(self.source.currentData()),
+                                 address=self.address.text().strip(),
+                                 description=self.description.toPlainText().strip())

@@ -339,9 +339,10 @@ class ServerStore:
                 s.positions.c.position_id, sort_by_parameter_order=True), rows).scalars().all()
             newest: dict[str, dict[str, Any]] = {}
             for pid, row in zip(ids, rows, strict=True):
-                current = newest.get(row["vehicle_id"])
-                if current is None or row["device_time"] >= current["device_time"]:
-                    newest[row["vehicle_id"]] = {**row, "position_id": pid}
+                vehicle_id = str(row["vehicle_id"])
+                current = newest.get(vehicle_id)
+                if current is None or str(row["device_time"]) >= current["device_time"]:
+                    newest[vehicle_id] = {**row, "position_id": pid}
             existing = {r.vehicle_id: r.device_time for r in conn.execute(
                 select(s.vehicle_latest.c.vehicle_id, s.vehicle_latest.c.device_time).where(
                     s.vehicle_latest.c.vehicle_id.in_(list(newest))))}
