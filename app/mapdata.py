@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.store import LocalStore
+from app.vehicles import VehicleStore
 from core.coords import wgs84_to_gcj02_array
 from core.geo import CellIndex, lonlat_to_mercator, mercator_to_lonlat
 from core.positions import FixFlag, VehicleKind
@@ -43,6 +44,14 @@ class VehicleLayerData:
     heading: np.ndarray
     kind: np.ndarray  # index into VEHICLE_KINDS
     state: np.ndarray  # 0 online, 1 stale, 2 offline
+
+
+@dataclass
+class AlarmLayerData:
+    ids: list[str]  # vehicle ids
+    x: np.ndarray
+    y: np.ndarray
+    severity: np.ndarray  # 0 minor, 1 major, 2 critical (app.views.map_view ALARM_*)
 
 
 @dataclass
@@ -90,6 +99,35 @@ def vehicle_layer(store: LocalStore) -> VehicleLayerData:
     kinds = np.array([VEHICLE_KINDS.index(r["kind"]) if r["kind"] in VEHICLE_KINDS else 0 for r in rows])
     return VehicleLayerData([r["vehicle_id"] for r in rows], np.asarray(x), np.asarray(y),
                             np.array([r["heading"] or 0 for r in rows], dtype=float), kinds, state)
+
+
+# JT/T 808 alarm DWORD bit 0: the driver pressed the emergency button.
+_EMERGENCY_BIT = 0x1
+
+
+def alarm_layer(store: LocalStore) -> AlarmLayerData:
+    """Vehicles whose latest fix carries terminal alarm bits, at that fix.
+
+    Emergency (bit 0) is critical, any other bit major.  Fixes that must not
+    be drawn as truth (zero, outside China) are left out like on the vehicle
+    layer.
+    """
+    # Also every vehicle with an alarm in the queue (app/vehicles.py) that is
+    # still on or that nobody has acknowledged yet, at its worst severity.
+    queued = VehicleStore(store).vehicle_alarm_levels()
+    rows = [r for r in store.vehicles_with_positions()
+            if (r.get("alarm") or r["vehicle_id"] in queued)
+            and not (r["flags"] or 0) & (FixFlag.ZERO | FixFlag.OUTSIDE_CHINA)]
+    if not rows:
+        empty = np.zeros(0)
+        return AlarmLayerData([], empty, empty, empty.astype(int))
+    glon, glat = wgs84_to_gcj02_array(np.array([r["lon"] for r in rows], dtype=float),
+                                      np.array([r["lat"] for r in rows], dtype=float))
+    x, y = lonlat_to_mercator(glon, glat)
+    levels = {"minor": 0, "major": 1, "critical": 2}
+    severity = np.array([max(2 if int(r["alarm"] or 0) & _EMERGENCY_BIT else 1 if r["alarm"] else 0,
+                             levels.get(queued.get(r["vehicle_id"], ""), 0)) for r in rows], dtype=int)
+    return AlarmLayerData([r["vehicle_id"] for r in rows], np.asarray(x), np.asarray(y), severity)
 
 
 def case_layer(store: LocalStore, now: str) -> CaseLayerData:

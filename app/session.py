@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from app.desk import CaseDesk
 from app.store import LocalStore
 from app.sync.driver import SyncDriver
-from app.sync.engine import AuthError, ProtocolError, SyncEngine
+from app.sync.engine import NETWORK_ERRORS, AuthError, ProtocolError, SyncEngine
 
 
 class SignInError(Exception):
@@ -59,7 +57,7 @@ class ClientSession:
             user = await self.driver.worker.run(self.engine.login, username, password)
         except AuthError as exc:
             raise SignInError(str(exc)) from exc
-        except (requests.ConnectionError, requests.Timeout, ProtocolError):
+        except (*NETWORK_ERRORS, ProtocolError):
             maybe_user = await self.driver.worker.run(self.engine.offline_login, username, password)
             if maybe_user is None:
                 raise SignInError("server unreachable, and this user has not signed in here before "
@@ -69,6 +67,19 @@ class ClientSession:
         self.user = user
         self.desk = CaseDesk(self.store, self.config.workstation, user, on_queued=self.driver.wake)
         return user
+
+    async def server_reachable(self) -> bool:
+        """For the sign-in dialog: can the server be reached right now?"""
+        try:
+            await self.driver.worker.run(self.engine.health)
+        except (*NETWORK_ERRORS, ProtocolError, AuthError):
+            return False
+        return True
+
+    async def known_operators(self) -> list[dict[str, Any]]:
+        """Operators who signed in on this workstation before: they can
+        unlock it during an outage."""
+        return await self.driver.worker.run(self.engine.known_operators)
 
     def start_sync(self) -> None:
         self.driver.start()

@@ -18,7 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app import bulk, reference
 from app.models import tables as t
+from app.models.migrate import add_missing_columns
+from app.models.search import ensure_search_schema
 from core.cases import (
     OPEN_STATUSES,
     CaseState,
@@ -29,7 +32,7 @@ from core.cases import (
     apply_command,
 )
 from core.categories import CategoryTree
-from core.resources import load_categories
+from core.resources import load_calendar, load_categories
 from core.timeutil import now_iso
 from core.worktime import WorkCalendar
 
@@ -97,8 +100,28 @@ class LocalStore:
             cur.close()
 
         t.metadata.create_all(self.engine)
+        add_missing_columns(self.engine, t.metadata)
+        ensure_search_schema(self.engine)  # the case search index and queue indexes
         self.categories = categories or load_categories()
-        self.calendar = calendar or WorkCalendar()
+        self.calendar = calendar or load_calendar()
+        self.reference_versions: dict[str, str] = {}
+        if categories is None and calendar is None:
+            self.reload_reference()
+
+    def reload_reference(self) -> bool:
+        """Use the server's categories and calendar from the feed, if it has
+        brought any; True if they changed."""
+        with self.engine.connect() as conn:
+            return self._use_reference(conn)
+
+    def _use_reference(self, conn: Connection) -> bool:
+        tree, calendar, versions = reference.load_reference(conn)
+        if versions == self.reference_versions:
+            return False
+        self.categories = tree or self.categories
+        self.calendar = calendar or self.calendar
+        self.reference_versions = versions
+        return True
 
     def close(self) -> None:
         self.engine.dispose()
@@ -143,6 +166,11 @@ class LocalStore:
                 t.sync_state.c.key == "change_cursor")).scalar_one_or_none() or 0)
             if new_cursor < current:
                 raise StoreError(f"change cursor would go back from {current} to {new_cursor}")
+            if "reference" in by_entity:
+                # First: the cases of this page are checked with these rules.
+                reference.apply_reference_rows(conn, by_entity.pop("reference"))
+                self._use_reference(conn)
+                summary.entities.add("reference")
             for entity, rows in by_entity.items():
                 summary.entities.add(entity)
                 if entity == "case":
@@ -156,35 +184,22 @@ class LocalStore:
 
     def _upsert(self, conn: Connection, entity: str, rows: list[dict[str, Any]]) -> None:
         table, key = t.REPLICATED[entity]
-        names = {c.name for c in table.c}
-        clean = [{k: v for k, v in row.items() if k in names} for row in rows]
-        if entity == "case_event":
-            for row in clean:
-                row["pending"] = 0
-        if not clean:
-            return
-        stmt = sqlite_insert(table)
-        update_cols = {c: stmt.excluded[c] for c in clean[0] if c != key}
-        conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=update_cols), clean)
+        bulk.upsert_rows(conn, table, key, rows, {"pending": 0} if entity == "case_event" else None)
 
     def _apply_server_cases(self, conn: Connection, rows: dict[str, dict[str, Any]]) -> set[str]:
-        pending_ids = {r.case_id for r in conn.execute(
-            select(t.outbox.c.case_id).where(t.outbox.c.state == "pending",
-                                             t.outbox.c.case_id.in_(list(rows))).distinct())}
+        # Few cases ever have pending commands; a page has thousands of rows.
+        pending_ids = set(conn.execute(select(t.outbox.c.case_id).where(
+            t.outbox.c.state == "pending").distinct()).scalars()) & rows.keys()
         plain = []
         for case_id, data in rows.items():
             if case_id in pending_ids:
                 self._rebase_case(conn, case_id, data)
             else:
-                row = {c: data.get(c) for c in _CASE_COLUMNS}
-                row["server_json"] = json.dumps(data, ensure_ascii=False)
-                row["pending"] = 0
-                plain.append(row)
-        if plain:
-            stmt = sqlite_insert(t.cases)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["case_id"],
-                set_={c: stmt.excluded[c] for c in plain[0] if c != "case_id"}), plain)
+                plain.append(data)
+        # With nothing pending the row IS the server's last word, so
+        # server_json stays NULL (half the bytes of a bulk download);
+        # queue_command keeps a copy once a command is pending.
+        bulk.upsert_rows(conn, t.cases, "case_id", plain, {"server_json": None, "pending": 0})
         return set(rows)
 
     def _rebase_case(self, conn: Connection, case_id: str, server_data: dict[str, Any] | None) -> None:
@@ -212,12 +227,14 @@ class LocalStore:
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["case_id"], set_={c: stmt.excluded[c] for c in row if c != "case_id"}))
 
-    def _rule_context(self, conn: Connection, role: Role | None) -> RuleContext:
+    def _rule_context(self, conn: Connection, role: Role | None,
+                      department_id: str | None = None) -> RuleContext:
         if role is None:
             # Rebasing replays commands the operator was allowed to issue.
             role = Role.ADMIN
         return RuleContext(
             role=role, categories=self.categories, calendar=self.calendar,
+            user_department=department_id,
             department_exists=lambda d: conn.execute(select(t.departments.c.department_id).where(
                 t.departments.c.department_id == d)).first() is not None,
             cell_exists=lambda c: conn.execute(select(t.cells.c.code).where(
@@ -226,21 +243,23 @@ class LocalStore:
 
     # ---- commands and the outbox ------------------------------------------
 
-    def check(self, command: Command, role: Role) -> None:
+    def check(self, command: Command, role: Role, department_id: str | None = None) -> None:
         """Raise CommandRejected if the case rules forbid ``command`` here and now."""
         with self.engine.connect() as conn:
             state = self._case_state(conn, command.case_id)
             from core.cases import check_command
 
-            check_command(state, command, self._rule_context(conn, role))
+            check_command(state, command, self._rule_context(conn, role, department_id))
 
-    def queue_command(self, command: Command, role: Role) -> ChangeSummary:
+    def queue_command(self, command: Command, role: Role, department_id: str | None = None) -> ChangeSummary:
         """Apply ``command`` optimistically and put it in the outbox, in one
         transaction.  Raises CommandRejected (and writes nothing) if the
-        rules refuse it already here."""
+        rules refuse it already here.  ``department_id``: the operator's,
+        for a department user (who acts on its own cases only)."""
         with self.engine.begin() as conn:
             state = self._case_state(conn, command.case_id)
-            new_state, case_event = apply_command(state, command, self._rule_context(conn, role))
+            new_state, case_event = apply_command(state, command,
+                                                  self._rule_context(conn, role, department_id))
             row = new_state.to_dict()
             row["pending"] = (conn.execute(select(t.cases.c.pending).where(
                 t.cases.c.case_id == command.case_id)).scalar_one_or_none() or 0) + 1
@@ -248,6 +267,10 @@ class LocalStore:
                 row["server_json"] = None
                 conn.execute(insert(t.cases).values(**row))
             else:
+                if row["pending"] == 1:
+                    # Nothing was pending, so the row was the server's last
+                    # word: keep it, a rejection rebases onto it.
+                    row["server_json"] = json.dumps(state.to_dict(), ensure_ascii=False)
                 conn.execute(update(t.cases).where(t.cases.c.case_id == command.case_id).values(**row))
             event_row = case_event.to_dict()
             event_row["detail"] = json.dumps(event_row["detail"], ensure_ascii=False)
@@ -341,6 +364,9 @@ class LocalStore:
                     set_={c: stmt.excluded[c] for c in names if c != "vehicle_id"},
                     where=stmt.excluded.device_time >= t.vehicle_positions.c.device_time),
                     list(newest.values()))
+            from app.vehicles import add_track_points  # here: app.vehicles imports this module
+
+            add_track_points(conn, rows)  # every fix, for tracks without holes
             self._set_state(conn, "position_cursor", str(cursor))
         return ChangeSummary(positions=len(rows), entities={"position"} if rows else set())
 
@@ -410,20 +436,27 @@ class LocalStore:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(
                 select(t.cases.c.case_id, t.cases.c.lon, t.cases.c.lat, t.cases.c.deadline, t.cases.c.status)
-                .where(t.cases.c.status.in_([s.value for s in OPEN_STATUSES]))).mappings()]
+                .where(t.cases.c.status.in_([s.value for s in OPEN_STATUSES]),
+                       t.cases.c.cell_code != "")).mappings()]  # a reported case may not be located yet
+
+    # The status bar asks every second: one prepared statement; open cases
+    # from the per-status counters (app/models/search.py), overdue ones by a
+    # range of the (status, deadline) index.
+    _COUNTS_SQL = (
+        # ... unless an initial download in bulk has set the counters aside
+        # (app/sync/bulk_load.py); then the cases themselves are counted.
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_state WHERE key = 'bulk_load') "
+        f"THEN (SELECT count(*) FROM cases WHERE {t.QUEUE_OPEN_PREDICATE}) "
+        f"ELSE (SELECT coalesce(sum(n), 0) FROM case_status_counts WHERE {t.QUEUE_OPEN_PREDICATE}) END, "
+        f"(SELECT count(*) FROM cases WHERE {t.QUEUE_OPEN_PREDICATE} AND deadline < ?), "
+        "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+        "(SELECT count(*) FROM outbox WHERE state = 'rejected' AND acknowledged_by IS NULL)")
 
     def counts(self, now: str | None = None) -> QueueCounts:
         now = now or now_iso()
-        open_values = [s.value for s in OPEN_STATUSES]
         with self.engine.connect() as conn:
-            open_count = conn.execute(select(func.count()).where(t.cases.c.status.in_(open_values))).scalar_one()
-            overdue = conn.execute(select(func.count()).where(
-                t.cases.c.status.in_(open_values), t.cases.c.deadline.is_not(None),
-                t.cases.c.deadline < now)).scalar_one()
-            waiting = conn.execute(select(func.count()).where(t.outbox.c.state == "pending")).scalar_one()
-            rejected = conn.execute(select(func.count()).where(
-                t.outbox.c.state == "rejected", t.outbox.c.acknowledged_by.is_(None))).scalar_one()
-        return QueueCounts(open_count, overdue, waiting, rejected)
+            open_count, overdue, waiting, rejected = conn.exec_driver_sql(self._COUNTS_SQL, (now,)).one()
+        return QueueCounts(int(open_count), int(overdue), int(waiting), int(rejected))
 
     def departments(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

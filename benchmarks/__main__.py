@@ -6,7 +6,12 @@ import importlib
 import sys
 
 BENCHMARKS = {
+    "caseloop": "benchmarks.caseloop",
+    "gateway": "benchmarks.gateway",
     "feed": "benchmarks.feed",
+    "map": "benchmarks.map",
+    "queue": "benchmarks.queue",
+    "sync": "benchmarks.sync",
 }
 
 

@@ -68,10 +68,29 @@ def category_key(kind: CategoryKind, code: str) -> str:
     return ("C" if kind is CategoryKind.COMPONENT else "E") + code
 
 
+@dataclass(frozen=True)
+class UrgencyLevel:
+    """Stage limits of an urgency level (Taiyuan: register + dispatch within
+    10 minutes for emergencies, 30 otherwise)."""
+
+    urgency: Urgency
+    dispatch_minutes: float
+
+
+DEFAULT_URGENCY_LEVELS = {
+    Urgency.NORMAL: UrgencyLevel(Urgency.NORMAL, 30),
+    Urgency.URGENT: UrgencyLevel(Urgency.URGENT, 10),
+    Urgency.EMERGENCY: UrgencyLevel(Urgency.EMERGENCY, 10),
+}
+
+
 class CategoryTree:
-    def __init__(self, classes: list[CategoryClass], subclasses: list[Category]):
+    def __init__(self, classes: list[CategoryClass], subclasses: list[Category], *,
+                 version: int = 0, urgency_levels: dict[Urgency, UrgencyLevel] | None = None):
         self.classes = {c.key: c for c in classes}
         self.subclasses = {c.key: c for c in subclasses}
+        self.version = version
+        self.urgency_levels = dict(urgency_levels or DEFAULT_URGENCY_LEVELS)
 
     def __contains__(self, key: object) -> bool:
         return key in self.subclasses
@@ -85,8 +104,13 @@ class CategoryTree:
     def by_kind(self, kind: CategoryKind) -> list[Category]:
         return [c for c in self.subclasses.values() if c.kind is kind]
 
+    def in_class(self, class_key: str) -> list[Category]:
+        return [c for c in self.subclasses.values() if c.class_key == class_key]
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CategoryTree:
+        if not isinstance(data, dict):
+            raise CategoryError("category data is not a JSON object")
         try:
             classes = []
             for item in data["classes"]:
@@ -120,6 +144,14 @@ class CategoryTree:
                         urgency=Urgency(item.get("urgency", "normal")),
                     )
                 )
+            levels = dict(DEFAULT_URGENCY_LEVELS)
+            for name, item in (data.get("urgency_levels") or {}).items():
+                urgency = Urgency(name)
+                minutes = float(item["dispatch_minutes"])
+                if not minutes > 0:
+                    raise CategoryError(f"dispatch limit of urgency {name} must be positive")
+                levels[urgency] = UrgencyLevel(urgency, minutes)
+            version = int(data.get("version", 0))
         except (KeyError, TypeError) as exc:
             raise CategoryError(f"category file is missing a field: {exc}") from exc
         except ValueError as exc:
@@ -129,7 +161,9 @@ class CategoryTree:
         keys = [c.key for c in subclasses]
         if len(keys) != len(set(keys)):
             raise CategoryError("category file repeats a subclass code")
-        return cls(classes, subclasses)
+        if len(class_keys) != len(classes):
+            raise CategoryError("category file repeats a class code")
+        return cls(classes, subclasses, version=version, urgency_levels=levels)
 
     @classmethod
     def load(cls, path: str | Path) -> CategoryTree:

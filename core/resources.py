@@ -15,3 +15,9 @@ def load_categories():  # -> CategoryTree; imported lazily to keep this module t
     from core.categories import CategoryTree
 
     return CategoryTree.load(resource("categories.json"))
+
+
+def load_calendar():  # -> WorkCalendar: office hours and overrides from resources/calendar.json
+    from core.worktime import WorkCalendar
+
+    return WorkCalendar.from_file(resource("calendar.json"))

@@ -48,7 +48,7 @@ async def serve(args: argparse.Namespace) -> None:
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+        loop.add_signal_handler(sig, lambda: _begin_shutdown(server, app))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not serving.done():
         await asyncio.sleep(0.02)
@@ -63,6 +63,14 @@ async def serve(args: argparse.Namespace) -> None:
     finally:
         await gateway.stop()
         store.close()
+
+
+def _begin_shutdown(server: uvicorn.Server, app) -> None:
+    server.should_exit = True
+    # uvicorn waits for requests in flight: end the long-polls now, not in 25 s.
+    notifier = getattr(app.state, "notifier", None)
+    if notifier is not None:
+        notifier.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ Single-threaded; it writes through ServerStore like the API does.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import random
@@ -537,6 +538,7 @@ class _CaseFactory:
             plan = "dispatched"  # a month-long limit cannot be overdue in a recent history
         cell = self._pick_cell()
         source = self.rng.choices(self.sources, weights=self.source_weights)[0]
+        self._source = source  # hotline cases close by their callback
         right = self._department_for(category, cell)
         planner: Callable[[Category, str], list[Step] | None] = getattr(self, f"_plan_{plan}")
         case_id = self._uuid()
@@ -563,7 +565,10 @@ class _CaseFactory:
         for kind, at, user, payload in steps:
             command = Command(self._uuid(), kind, case_id, payload, user.username, user.workstation,
                               to_iso(at), state.version if state else 0)
-            state, event = apply_command(state, command, self.ctx[user.role])
+            ctx = self.ctx[user.role]
+            if user.role is Role.DEPARTMENT:  # a department acts on its own cases
+                ctx = dataclasses.replace(ctx, user_department=user.department_id)
+            state, event = apply_command(state, command, ctx)
             timeline.append(event)
         assert state is not None
         return state, timeline
@@ -613,8 +618,13 @@ class _CaseFactory:
                           {"reason": self.rng.choice(self.names["rework_reasons"])}))
             t = self._handling_time(t, category.limit, self.rng.uniform(0.1, 0.5))
             steps.append((CommandKind.REPORT_HANDLED, t, handler, {}))
-        t += self._minutes(20, 150)  # the supervisor's on-site check
-        steps.append((CommandKind.CLOSE, t, self.desk[Role.SHIFT_LEADER], {}))
+        t += self._minutes(20, 120)  # the supervisor's on-site check, recorded at the desk
+        steps.append((CommandKind.CHECK, t, dispatcher, {}))
+        t += self._minutes(5, 60)
+        if self._source is CaseSource.HOTLINE:
+            steps.append((CommandKind.CALLBACK, t, self.desk[Role.ACCEPTOR], {"result": "satisfied"}))
+        else:
+            steps.append((CommandKind.CLOSE, t, self.desk[Role.SHIFT_LEADER], {}))
         return steps if t <= self.now - MINUTE else None
 
     def _plan_registered(self, category: Category, right: str) -> list[Step] | None:

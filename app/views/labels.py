@@ -20,6 +20,8 @@ def status_label(status: str) -> str:
         "dispatched": QCoreApplication.translate("Labels", "Dispatched"),
         "returned": QCoreApplication.translate("Labels", "Returned"),
         "handled": QCoreApplication.translate("Labels", "Handled"),
+        "checked": QCoreApplication.translate("Labels", "Checked on site"),
+        "deferred": QCoreApplication.translate("Labels", "Deferred"),
         "closed": QCoreApplication.translate("Labels", "Closed"),
     }.get(status, status)
 
@@ -40,6 +42,8 @@ def role_label(role: str) -> str:
     return {
         "acceptor": QCoreApplication.translate("Labels", "Acceptor"),
         "shift_leader": QCoreApplication.translate("Labels", "Shift leader"),
+        "leader": QCoreApplication.translate("Labels", "Leader"),
+        "hotline": QCoreApplication.translate("Labels", "12345 platform"),
         "dispatcher": QCoreApplication.translate("Labels", "Dispatcher"),
         "department": QCoreApplication.translate("Labels", "Department"),
         "supervisor": QCoreApplication.translate("Labels", "Field supervisor"),
@@ -49,14 +53,26 @@ def role_label(role: str) -> str:
 
 def action_label(kind: str) -> str:
     return {
+        "report_case": QCoreApplication.translate("Labels", "Report"),
+        "verify_case": QCoreApplication.translate("Labels", "Verify"),
+        "locate_case": QCoreApplication.translate("Labels", "Locate"),
         "register_case": QCoreApplication.translate("Labels", "Register"),
         "cancel_case": QCoreApplication.translate("Labels", "Cancel"),
         "dispatch_case": QCoreApplication.translate("Labels", "Dispatch"),
+        "redispatch_case": QCoreApplication.translate("Labels", "Re-dispatch"),
         "return_case": QCoreApplication.translate("Labels", "Return"),
+        "reject_return": QCoreApplication.translate("Labels", "Reject return"),
         "report_handled": QCoreApplication.translate("Labels", "Report handled"),
+        "check_case": QCoreApplication.translate("Labels", "On-site check"),
         "rework_case": QCoreApplication.translate("Labels", "Rework"),
         "close_case": QCoreApplication.translate("Labels", "Close"),
+        "callback_case": QCoreApplication.translate("Labels", "Callback"),
+        "extend_case": QCoreApplication.translate("Labels", "Extend"),
+        "defer_case": QCoreApplication.translate("Labels", "Defer"),
+        "resume_case": QCoreApplication.translate("Labels", "Resume"),
+        "escalate_case": QCoreApplication.translate("Labels", "Escalate"),
         "add_note": QCoreApplication.translate("Labels", "Note"),
+        "attach_file": QCoreApplication.translate("Labels", "Attachment"),
     }.get(kind, kind)
 
 
@@ -103,4 +119,103 @@ def reason_text(reason: dict[str, Any] | None) -> str:
         return QCoreApplication.translate("Labels", "The command was signed by another operator")
     if code == "malformed":
         return QCoreApplication.translate("Labels", "The command was malformed")
+    text = _CASE_LOOP_REASONS.get(code)
+    if text is not None:
+        return text().format(**{k: p.get(k, "?") for k in ("number", "deadline", "count", "department")})
     return str(reason.get("message") or code)
+
+
+_CASE_LOOP_REASONS = {
+    "not_your_case": lambda: QCoreApplication.translate(
+        "Labels", "Case {number} is not with your department"),
+    "callback_required": lambda: QCoreApplication.translate(
+        "Labels", "A hotline case closes by its callback"),
+    "not_hotline": lambda: QCoreApplication.translate("Labels", "Only hotline cases get a callback"),
+    "leader_required": lambda: QCoreApplication.translate(
+        "Labels", "A further extension needs a leader (already extended {count} time(s))"),
+    "already_overdue": lambda: QCoreApplication.translate(
+        "Labels", "The case is already overdue: escalate it instead"),
+    "not_overdue": lambda: QCoreApplication.translate("Labels", "Only an overdue case can be escalated"),
+    "no_deadline": lambda: QCoreApplication.translate("Labels", "The case has no deadline"),
+    "not_located": lambda: QCoreApplication.translate(
+        "Labels", "Give the case a category and a place on the map first"),
+    "same_department": lambda: QCoreApplication.translate(
+        "Labels", "The case is already with that department"),
+    "bad_extension": lambda: QCoreApplication.translate(
+        "Labels", "An extension must be more than nothing and at most 30 working days"),
+    "bad_callback": lambda: QCoreApplication.translate(
+        "Labels", "The callback result must be satisfied, unsatisfied or unreachable"),
+    "too_long": lambda: QCoreApplication.translate("Labels", "The text is too long"),
+    "empty_report": lambda: QCoreApplication.translate("Labels", "A report needs a description or an address"),
+    "bad_time": lambda: QCoreApplication.translate("Labels", "A time is not valid"),
+    "ticket_exists": lambda: QCoreApplication.translate("Labels", "That hotline ticket already has a case"),
+    "bad_source": lambda: QCoreApplication.translate("Labels", "The case source is not valid"),
+}
+
+
+def callback_label(result: str) -> str:
+    return {
+        "satisfied": QCoreApplication.translate("Labels", "Satisfied"),
+        "unsatisfied": QCoreApplication.translate("Labels", "Not satisfied"),
+        "unreachable": QCoreApplication.translate("Labels", "Caller unreachable"),
+    }.get(result, result)
+
+
+def unit_label(unit: str) -> str:
+    return {
+        "work_hours": QCoreApplication.translate("Labels", "working hours"),
+        "work_days": QCoreApplication.translate("Labels", "working days"),
+        "hours": QCoreApplication.translate("Labels", "hours"),
+    }.get(unit, unit)
+
+
+def line_error_text(code: str, params: dict[str, Any]) -> str:
+    """A command-bar line that could not be understood."""
+    texts = {
+        "empty": lambda: QCoreApplication.translate(
+            "Labels", "Type a command, e.g. dispatch 2026112100012 D-SAN"),
+        "unknown_verb": lambda: QCoreApplication.translate("Labels", "Unknown command: {word}"),
+        "no_number": lambda: QCoreApplication.translate("Labels", "{verb} needs a case number"),
+        "no_such_number": lambda: QCoreApplication.translate("Labels", "No case has the number {number}"),
+        "bad_duration": lambda: QCoreApplication.translate(
+            "Labels", "Not a duration: {token} (use e.g. 2h, 1d or 90m)"),
+        "bad_result": lambda: QCoreApplication.translate(
+            "Labels", "Not a callback result: {token} (satisfied, unsatisfied or unreachable)"),
+        "no_such_department": lambda: QCoreApplication.translate("Labels", "No department matches {token}"),
+        "ambiguous_department": lambda: QCoreApplication.translate(
+            "Labels", "{token} matches several departments: {matches}"),
+        "no_department": lambda: QCoreApplication.translate(
+            "Labels", "No suggestion for case {number}: name the department"),
+        "use_map": lambda: QCoreApplication.translate(
+            "Labels", "Select case {number} and click its place on the map"),
+    }
+    text = texts.get(code)
+    if text is None:
+        return code
+    values = {k: p for k, p in params.items()}
+    if isinstance(values.get("matches"), list):
+        values["matches"] = ", ".join(values["matches"])
+    for key in ("word", "verb", "number", "token", "matches"):
+        values.setdefault(key, "")
+    return text().format(**values)
+
+
+def transfer_error_text(code: str, message: str) -> str:
+    """An attachment that could not be sent or fetched."""
+    texts = {
+        "unreachable": lambda: QCoreApplication.translate(
+            "Labels", "The server cannot be reached; attachments need it"),
+        "signed_out": lambda: QCoreApplication.translate("Labels", "Not signed in to the server"),
+        "too_large": lambda: QCoreApplication.translate("Labels", "The file is larger than 10 MB"),
+        "unsupported_type": lambda: QCoreApplication.translate(
+            "Labels", "Only JPEG, PNG, WebP photos and PDF documents can be attached"),
+        "type_mismatch": lambda: QCoreApplication.translate(
+            "Labels", "The file's content does not match its type"),
+        "empty": lambda: QCoreApplication.translate("Labels", "The file is empty"),
+        "bad_filename": lambda: QCoreApplication.translate("Labels", "The file name is not usable"),
+        "corrupt": lambda: QCoreApplication.translate("Labels", "The file arrived damaged; try again"),
+        "not_found": lambda: QCoreApplication.translate("Labels", "The server does not have that file"),
+        "unreadable": lambda: QCoreApplication.translate("Labels", "The file cannot be read"),
+    }
+    text = texts.get(code)
+    return text() if text is not None else reason_text({"code": code, "message": message})

@@ -10,18 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDockWidget,
-    QHeaderView,
     QInputDialog,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,12 +21,17 @@ from app import mapdata
 from app.desk import CaseDesk
 from app.store import ChangeSummary
 from app.sync.driver import SyncDriver, SyncStatus
+from app.views.basemap_panel import install as install_map_layers
 from app.views.case_pane import CasePane
-from app.views.labels import action_label, reason_text, role_label
+from app.views.command_bar import install as install_case_loop
+from app.views.evaluation_view import install as install_evaluation
+from app.views.labels import reason_text, role_label
 from app.views.map_view import DistrictMapView
-from app.views.queue_model import CaseQueueModel
+from app.views.queue_bar import QueuePanel
 from app.views.register_dialog import RegisterDialog
 from app.views.status import CentreStatusBar
+from app.views.sync_panels import SyncPanels
+from app.views.vehicle_features import install as install_vehicles
 from core.cases import CommandRejected
 from core.timeutil import now_iso
 
@@ -49,23 +46,14 @@ class MainWindow(QMainWindow):
         self.resize(1600, 1000)
 
         self.map = DistrictMapView()
-        self.queue_model = CaseQueueModel(self.store, self)
-        self.queue = QTableView()
-        self.queue.setModel(self.queue_model)
-        self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.queue.setSortingEnabled(True)
-        self.queue.sortByColumn(5, Qt.SortOrder.AscendingOrder)
-        self.queue.verticalHeader().setVisible(False)
-        self.queue.verticalHeader().setDefaultSectionSize(22)
-        self.queue.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.queue.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((118, 92, 122, 112, 52, 110)):
-            self.queue.setColumnWidth(column, width)
+        # The queue: filter/search bar over the lazy table (app/views/queue_bar.py).
+        self.queue_panel = QueuePanel(desk, background=driver is not None)
+        self.queue_model = self.queue_panel.model
+        self.queue = self.queue_panel.table
         self.case_pane = CasePane(desk)
 
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.queue)
+        right.addWidget(self.queue_panel)
         right.addWidget(self.case_pane)
         right.setSizes([520, 480])
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -79,14 +67,15 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.show_user(f"{desk.user.get('display_name', desk.operator)} · "
                               f"{role_label(str(desk.user.get('role')))} · {desk.workstation}")
-        self._build_rejections_dock()
+        # Banner, conflict cards, outbox ledger, sync health (app/views/sync_panels.py).
+        self.sync_panels = SyncPanels(self, desk, driver, self.select_case, self.apply_summary)
+        self.rejections_dock = self.sync_panels.conflicts_dock
         self._build_actions()
+        self.case_loop = install_case_loop(self)  # command bar, attachments, locating reports
 
         self.queue.selectionModel().currentRowChanged.connect(self._queue_row_changed)
         self.map.mapClicked.connect(self._map_clicked)
         self.map.caseClicked.connect(self.select_case)
-        self.case_pane.dispatchRequested.connect(self._dispatch)
-        self.case_pane.closeRequested.connect(self._close)
         self.status.rejectionsClicked.connect(self.rejections_dock.show)
 
         self._cells: mapdata.CellLayerData | None = None
@@ -96,6 +85,10 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         self.map.fit_to_outline()
         self._select_most_urgent()
+        self.map_layers = install_map_layers(self)  # basemap, opacity, choropleth, alarms
+        self.vehicle_features = install_vehicles(self)  # alarm queue, vehicle list, replay
+        # Indicators, charts, exports, duty report (app/views/evaluation_view.py).
+        self.evaluation_action = install_evaluation(self, desk, background=driver is not None)
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -107,29 +100,10 @@ class MainWindow(QMainWindow):
 
     # ---- building ------------------------------------------------------------
 
-    def _build_rejections_dock(self) -> None:
-        self.rejections_dock = QDockWidget(self.tr("Rejected commands"), self)
-        self.rejections_dock.setObjectName("rejections")
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        self.rejections = QListWidget()
-        self.rejections.setWordWrap(True)
-        acknowledge = QPushButton(self.tr("Acknowledge selected"))
-        acknowledge.clicked.connect(self._acknowledge_selected)
-        layout.addWidget(self.rejections)
-        layout.addWidget(acknowledge)
-        self.rejections_dock.setWidget(body)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.rejections_dock)
-        self.rejections.itemActivated.connect(
-            lambda item: self.select_case(item.data(Qt.ItemDataRole.UserRole + 1)))
-        self.refresh_rejections()
-
     def _build_actions(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Case"))
         for text, shortcut, slot in (
             (self.tr("Find case by number…"), QKeySequence.StandardKey.Find, self._find_case),
-            (self.tr("Dispatch selected case"), QKeySequence("Ctrl+D"), self.case_pane._dispatch_clicked),
-            (self.tr("Close selected case"), QKeySequence("Ctrl+K"), self.case_pane._close_clicked),
             (self.tr("Register case at map centre…"), QKeySequence("Ctrl+N"), self._register_at_centre),
             (self.tr("Sync now"), QKeySequence("F5"), self._sync_now),
         ):
@@ -138,12 +112,16 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             menu.addAction(action)
             self.addAction(action)
+        menu.addSeparator()
+        menu.addActions(self.case_pane.case_actions)  # every case action, with its shortcut
         view = self.menuBar().addMenu(self.tr("&View"))
         fit = QAction(self.tr("Whole district"), self)
         fit.setShortcut(QKeySequence("Ctrl+0"))
         fit.triggered.connect(self.map.fit_to_outline)
         view.addAction(fit)
         view.addAction(self.rejections_dock.toggleViewAction())
+        view.addAction(self.sync_panels.ledger_dock.toggleViewAction())
+        view.addAction(self.sync_panels.health_dock.toggleViewAction())
 
     # ---- refreshing from summaries ---------------------------------------------
 
@@ -167,12 +145,12 @@ class MainWindow(QMainWindow):
             self.refresh_vehicles()
         if summary.outbox or summary.cases:
             self.refresh_counts()
-        if summary.rejected or summary.outbox:
-            self.refresh_rejections()
+        self.sync_panels.apply_summary(summary)
+        self.case_loop.apply_summary(summary)
+        self.map_layers.apply_summary(summary)
         if summary.rejected:
-            self.status.showMessage(self.tr("The server rejected %n command(s): see Rejected commands", "",
+            self.status.showMessage(self.tr("The server rejected %n command(s): see Conflicts", "",
                                             len(summary.rejected)), 10000)
-            self.rejections_dock.show()
 
     def reload_static_layers(self) -> None:
         self.map.set_outline(mapdata.district_outline(self.store))
@@ -190,26 +168,15 @@ class MainWindow(QMainWindow):
     def refresh_counts(self) -> None:
         self.status.show_counts(self.store.counts())
 
-    def refresh_rejections(self) -> None:
-        self.rejections.clear()
-        entries = self.store.rejected_commands()
-        for entry in entries:
-            case = self.store.case(entry.command.case_id)
-            number = case.display_number if case else entry.command.payload.get("provisional_number", "")
-            reason = reason_text((entry.result or {}).get("reason"))
-            item = QListWidgetItem(f"{action_label(entry.command.kind.value)} {number}: {reason}")
-            item.setData(Qt.ItemDataRole.UserRole, entry.command.command_id)
-            item.setData(Qt.ItemDataRole.UserRole + 1, entry.command.case_id)
-            self.rejections.addItem(item)
-        self.rejections_dock.setVisible(bool(entries))
-
     def _status_changed(self, status: SyncStatus) -> None:
         self.status.show_status(status)
+        self.sync_panels.show_status(status)
         self.refresh_counts()
 
     def _tick(self) -> None:
         self.queue_model.tick()
         self.status.refresh_clock()
+        self.sync_panels.tick()
 
     # ---- selection -------------------------------------------------------------
 
@@ -255,6 +222,8 @@ class MainWindow(QMainWindow):
 
     def _map_clicked(self, x: float, y: float) -> None:
         lon, lat = mapdata.point_to_lonlat(x, y)
+        if self.case_loop.locate_here(lon, lat):  # the selected report gets its place
+            return
         self.register_at(lon, lat)
 
     def register_at(self, lon: float, lat: float) -> str | None:
@@ -305,9 +274,3 @@ class MainWindow(QMainWindow):
     def _sync_now(self) -> None:
         if self.driver is not None:
             self.driver.wake()
-
-    def _acknowledge_selected(self) -> None:
-        for item in self.rejections.selectedItems():
-            self.store.acknowledge_rejection(item.data(Qt.ItemDataRole.UserRole), self.desk.operator)
-        self.refresh_rejections()
-        self.refresh_counts()

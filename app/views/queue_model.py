@@ -1,53 +1,115 @@
-"""The open-case queue as a lazy item model.
+"""The case queue as a lazy, paged item model.
 
-It holds only the sorted list of case ids; rows are fetched from the store a
-page at a time when the view asks for them, and sorting happens in SQL
-(``LocalStore.open_case_ids``), never in a proxy model.  GUI thread only.
+It never holds the whole queue: it knows the rows fetched so far (case
+rowids in sort order) and a keyset cursor after the last of them; the view
+asks for more (``canFetchMore``/``fetchMore``) as it scrolls, and each page
+is one indexed query (``QueueService.page``), as cheap at row 200,000 as at
+row 0.  Row contents are read for a block of rows at a time when painted.
+Filters, search and sorting are SQL (``QueueQuery``), never a proxy model.
+The total is counted separately, in the background when a runner is given,
+and announced by ``countChanged``.
+
+GUI thread only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.store import ChangeSummary, LocalStore
-from app.views.labels import status_label
-from core.sla import seconds_left, sla_state
-from core.timeutil import now_iso
-
-PAGE = 200
+from app.queue import PAGE, QueueQuery, QueueService
+from app.store import ChangeSummary
+from app.views.labels import source_label, status_label
+from core.cases import OPEN_STATUSES
+from core.sla import DUE_SOON_S, SlaState
+from core.timeutil import from_iso, now_iso
 
 Index = QModelIndex | QPersistentModelIndex
+# counter(query, now, on_done): count somewhere else (a worker thread with its
+# own store, app.queue.BackgroundCounter) and call on_done(n) on this thread
+CountRunner = Callable[[QueueQuery, str, Callable[[int], None]], None]
+
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_USER = int(Qt.ItemDataRole.UserRole.value)
+_ROLES = frozenset({_DISPLAY, _BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP, _USER})
+_COLUMN_COUNT = 9
+KEEP_ROWS = 5000  # a refresh reloads at most this many rows, to keep the scroll position
+BLOCK = 100  # rows read together when painted: a screenful or three, no more
+CACHE_ROWS = 8 * BLOCK
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float, day_unit: str = "d") -> str:
     """d h:mm for long spans, h:mm:ss under a day (sign dropped)."""
     s = int(abs(seconds))
     days, rem = divmod(s, 86400)
     hours, rem = divmod(rem, 3600)
     minutes, secs = divmod(rem, 60)
     if days:
-        return f"{days}d {hours:02d}:{minutes:02d}"
+        return f"{days}{day_unit} {hours:02d}:{minutes:02d}"
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
 class CaseQueueModel(QAbstractTableModel):
-    COLUMNS = ("number", "category", "cell", "department", "status", "deadline")
-    SORT_KEYS = {0: "number", 1: "category", 2: "cell", 3: "department", 4: "status", 5: "deadline"}
-    SLA_COLOURS = (None, QColor("#fff1c2"), QColor("#ffd0cc"))
+    countChanged = Signal(object)  # int, or None while counting
+    queryChanged = Signal(object)  # QueueQuery
 
-    def __init__(self, store: LocalStore, parent=None):
+    # The countdown next to the number: the queue opens sorted by it, and a
+    # dispatcher reads it first.
+    COLUMNS = ("number", "deadline", "status", "category", "address", "department", "street", "source",
+               "registered")
+    SORT_KEYS = dict(enumerate(COLUMNS))  # every column sorts, by the key of the same name
+    DEADLINE_COLUMN = COLUMNS.index("deadline")
+    assert len(COLUMNS) == _COLUMN_COUNT
+    SLA_BACKGROUND = {SlaState.DUE_SOON: QColor("#fff1c2"), SlaState.OVERDUE: QColor("#ffd0cc")}
+    SLA_FOREGROUND = {SlaState.DUE_SOON: QColor("#8a5a00"), SlaState.OVERDUE: QColor("#b71c1c")}
+
+    def __init__(self, service: QueueService, parent=None, *, query: QueueQuery | None = None,
+                 count_runner: CountRunner | None = None):
         super().__init__(parent)
-        self.store = store
-        self._ids: list[str] = []
-        self._rows: dict[str, dict[str, Any]] = {}
-        self._sort = ("deadline", False)
+        self.service = service
+        self.categories = service.store.categories
+        self._query = (query or QueueQuery()).validated()
+        self._count_runner = count_runner
+        self._generation = 0
+        self._ids: list[int] = []
+        self._pos: dict[int, int] = {}
+        self._cursor: tuple[Any, ...] | None = None
+        self._more = False
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._count: int | None = None
+        self.last_plan = ""
         self._now = now_iso()
-        self._brushes = [None] + [QBrush(c) for c in self.SLA_COLOURS[1:]]
-        self._headers = (self.tr("Number"), self.tr("Category"), self.tr("Cell"),
-                         self.tr("Department"), self.tr("Status"), self.tr("Time left"))
+        self._now_ts = from_iso(self._now).timestamp()
+        self._labels: dict[tuple[Callable[[str], str], str], str] = {}
+        self._paused = self.tr("paused")
+        self._overdue = self.tr("overdue %1")
+        self._day_unit = self.tr("d", "days in a countdown: 2d 04:30")
+        self._background = {state: QBrush(c) for state, c in self.SLA_BACKGROUND.items()}
+        self._foreground = {state: QBrush(c) for state, c in self.SLA_FOREGROUND.items()}
+        self._bold = QFont()
+        self._bold.setBold(True)
+        headers = {"number": self.tr("Number"), "deadline": self.tr("Time left"), "status": self.tr("Status"),
+                   "category": self.tr("Category"), "address": self.tr("Address"),
+                   "department": self.tr("Department"), "street": self.tr("Street"),
+                   "source": self.tr("Source"), "registered": self.tr("Registered")}
+        self._headers = tuple(headers[key] for key in self.COLUMNS)
         self.reload()
 
     # ---- Qt model API ---------------------------------------------------------
@@ -58,93 +120,267 @@ class CaseQueueModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        # The view asks for every painted cell's index; Qt's own version
+        # checks it with rowCount() and columnCount(), two more calls into
+        # Python per cell.
+        if 0 <= row < len(self._ids) and 0 <= column < _COLUMN_COUNT and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if parent.isValid() or not self._more:
+            return
+        page = self.service.page(self._query, after=self._cursor, now=self._now)
+        if not page.ids:
+            self._more = False
+            return
+        first = len(self._ids)
+        self.beginInsertRows(QModelIndex(), first, first + len(page.ids) - 1)
+        self._extend(page.ids)
+        self._cursor, self._more = page.cursor, page.more
+        self.endInsertRows()
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         horizontal = orientation == Qt.Orientation.Horizontal
         if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self._headers):
             return self._headers[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+    def data(self, index: Index, role: int = _DISPLAY):
+        # Called thousands of times per paint: plain ints and cached texts.
+        if role not in _ROLES:
             return None
-        row = self._row(index.row())
+        position = index.row()
+        if not 0 <= position < len(self._ids):
+            return None
+        row = self._rows.get(self._ids[position]) or self._row(position)
         if row is None:
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self._brushes[sla_state(row.get("deadline"), self._now)]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _DISPLAY:
+            return self._time_left(row) if column == self.DEADLINE_COLUMN else row["_text"][column]
+        if role == _BACKGROUND:
+            return self._background.get(self._sla(row))
+        if column == self.DEADLINE_COLUMN:
+            if role == _FOREGROUND:
+                return self._foreground.get(self._sla(row))
+            if role == _FONT and self._sla(row) is SlaState.OVERDUE:
+                return self._bold
+        if role == _TOOLTIP:
             return row.get("description") or None
-        if role == Qt.ItemDataRole.UserRole:
+        if role == _USER:
             return row["case_id"]
         return None
+
+    def multiData(self, index: Index, span: QModelRoleDataSpan | QModelRoleData) -> None:
+        """All roles of a cell in one call: the delegate asks for seven per
+        cell when painting, and one Python call is much cheaper than seven."""
+        position = index.row()
+        ids = self._ids
+        if not 0 <= position < len(ids):
+            return
+        row = self._rows.get(ids[position]) or self._row(position)
+        if row is None:
+            return
+        column = index.column()
+        state = self._sla(row)
+        if column == self.DEADLINE_COLUMN:
+            text = self._time_left(row)
+            foreground = self._foreground.get(state)
+            font = self._bold if state is SlaState.OVERDUE else None
+        else:
+            text, foreground, font = row["_text"][column], None, None
+        background = self._background.get(state)
+        for item in span:  # type: ignore[union-attr]  # PySide6 iterates the span
+            role = item.role()
+            if role == _DISPLAY:
+                item.setData(text)
+            elif role == _BACKGROUND:
+                if background is not None:
+                    item.setData(background)
+            elif role == _FOREGROUND:
+                if foreground is not None:
+                    item.setData(foreground)
+            elif role == _FONT:
+                if font is not None:
+                    item.setData(font)
+            elif role in (_TOOLTIP, _USER):
+                item.setData(self.data(index, role))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self.SORT_KEYS.get(column)
         if key is None:
             return
-        self._sort = (key, order == Qt.SortOrder.DescendingOrder)
-        self.reload()
+        self.set_query(replace(self._query, sort=key, descending=order == Qt.SortOrder.DescendingOrder))
 
     # ---- our API ----------------------------------------------------------------
 
-    def _display(self, row: dict[str, Any], column: int) -> str:
-        if column == 0:
-            number = row.get("number") or row.get("provisional_number") or ""
-            return number + (" *" if row.get("pending") else "")
-        if column == 1:
-            category = self.store.categories.get(row["category"])
-            return category.name if category else row["category"]
-        if column == 2:
-            return row["cell_code"]
-        if column == 3:
-            return row.get("department_name") or ""
-        if column == 4:
-            return status_label(row["status"])
-        left = seconds_left(row.get("deadline"), self._now)
-        if left is None:
-            return ""
-        if left < 0:
-            return self.tr("overdue %1").replace("%1", format_duration(left))
-        return format_duration(left)
+    @property
+    def query(self) -> QueueQuery:
+        return self._query
+
+    @property
+    def count(self) -> int | None:
+        """The number of matching cases, once counted."""
+        return self._count
+
+    def set_query(self, query: QueueQuery) -> None:
+        """Show ``query``'s cases from the top.  A bad query raises
+        QueueError and changes nothing."""
+        query = query.validated()
+        page = self.service.page(query, now=now_iso())  # raises before anything changes
+        self._query = query
+        self._reset(page)
+        self.queryChanged.emit(query)
+
+    def reload(self) -> None:
+        """Re-read from the top, keeping as many rows as were loaded (up to
+        ``KEEP_ROWS``) so the view keeps its place."""
+        keep = min(max(len(self._ids), PAGE), KEEP_ROWS)
+        self._reset(self.service.page(self._query, limit=keep, now=now_iso()))
+
+    def _reset(self, page) -> None:
+        self.beginResetModel()
+        self._ids, self._pos, self._rows = [], {}, {}
+        self._extend(page.ids)
+        self._cursor, self._more = page.cursor, page.more
+        self._set_now(now_iso())
+        self.last_plan = page.plan
+        self.endResetModel()
+        self._recount()
+
+    def _set_now(self, now: str) -> None:
+        self._now = now
+        self._now_ts = from_iso(now).timestamp()
+
+    def _extend(self, ids: list[int]) -> None:
+        start = len(self._ids)
+        self._ids.extend(ids)
+        self._pos.update((rowid, start + i) for i, rowid in enumerate(ids))
+
+    def _recount(self) -> None:
+        self._generation += 1
+        generation, query, now = self._generation, self._query, self._now
+        if not self._more:
+            self._set_count(generation, len(self._ids))
+            return
+        self._count = None
+        self.countChanged.emit(None)
+        if self._count_runner is None:
+            self._set_count(generation, self.service.count(query, now))
+        else:
+            self._count_runner(query, now, lambda n: self._set_count(generation, n))
+
+    def _set_count(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return  # an older query's answer
+        self._count = count
+        self.countChanged.emit(count)
+
+    def _texts(self, row: dict[str, Any]) -> list[str]:
+        """The columns' texts of a row, but the countdown (computed when painted)."""
+        category = self.categories.get(row["category"])
+        moment = row.get("registered_at") or row.get("reported_at")
+        number = row.get("number") or row.get("provisional_number") or ""
+        texts = {
+            "number": number + (" *" if row.get("pending") else ""),
+            "deadline": "",  # the countdown: computed when painted
+            "status": self._label(status_label, row["status"]),
+            "category": category.name if category else row["category"],
+            "address": row.get("address") or "",
+            "department": row.get("department_name") or "",
+            "street": row.get("street_name") or (row.get("cell_code") or "")[:9],
+            "source": self._label(source_label, row["source"]),
+            "registered": moment[5:16].replace("T", " ") if moment else "",
+        }
+        return [texts[key] for key in self.COLUMNS]
+
+    def _label(self, label: Callable[[str], str], value: str) -> str:
+        # labels.py translates a whole table per call: remember each answer.
+        key = (label, value)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = label(value)
+        return text
+
+    def _time_left(self, row: dict[str, Any]) -> str:
+        cached = row.get("_left")
+        if cached is not None and cached[0] == self._now_ts:
+            return cached[1]
+        deadline = row["_deadline"]
+        if deadline is None:
+            text = self._paused if row.get("paused_at") else ""
+        else:
+            left = deadline - self._now_ts
+            span = format_duration(left, self._day_unit)
+            text = self._overdue.replace("%1", span) if left < 0 else span
+        row["_left"] = (self._now_ts, text)
+        return text
+
+    def _sla(self, row: dict[str, Any]) -> SlaState:
+        deadline = row["_deadline"]
+        if deadline is None or not row["_open"]:
+            return SlaState.NORMAL
+        left = deadline - self._now_ts
+        if left > DUE_SOON_S:
+            return SlaState.NORMAL
+        return SlaState.DUE_SOON if left > 0 else SlaState.OVERDUE
 
     def _row(self, position: int) -> dict[str, Any] | None:
-        case_id = self._ids[position]
-        row = self._rows.get(case_id)
+        rowid = self._ids[position]
+        row = self._rows.get(rowid)
         if row is None:
-            start = (position // PAGE) * PAGE
-            page = self._ids[start:start + PAGE]
-            self._rows.update(self.store.case_rows(page))
-            row = self._rows.get(case_id)
+            if len(self._rows) > CACHE_ROWS:
+                self._rows.clear()
+            start = (position // BLOCK) * BLOCK
+            fetched = self.service.rows(self._ids[start:start + BLOCK])
+            for data in fetched.values():
+                data["_text"] = self._texts(data)
+                data["_deadline"] = from_iso(data["deadline"]).timestamp() if data.get("deadline") else None
+                data["_open"] = data["status"] in OPEN_VALUES
+                data["_state"] = self._sla(data)
+            self._rows.update(fetched)
+            row = self._rows.get(rowid)
         return row
 
     def case_id_at(self, position: int) -> str | None:
-        return self._ids[position] if 0 <= position < len(self._ids) else None
+        if not 0 <= position < len(self._ids):
+            return None
+        row = self._row(position)
+        return row["case_id"] if row else None
 
     def row_of(self, case_id: str) -> int:
-        try:
-            return self._ids.index(case_id)
-        except ValueError:
-            return -1
-
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._ids = self.store.open_case_ids(*self._sort)
-        self._rows.clear()
-        self._now = now_iso()
-        self.endResetModel()
+        """The row of ``case_id`` among the rows loaded so far, else -1."""
+        rowid = self.service.rowid_of(case_id)
+        return -1 if rowid is None else self._pos.get(rowid, -1)
 
     def apply_summary(self, summary: ChangeSummary) -> None:
-        """Refresh after a mutation: reload the id list only when cases changed."""
+        """Refresh after a mutation: reload only when cases changed."""
         if summary.cases:
             self.reload()
 
     def tick(self) -> None:
-        """Advance the countdowns (once a second)."""
-        self._now = now_iso()
-        if self._ids:
-            last = self.columnCount() - 1
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, last),
-                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole])
+        """Advance the countdowns (once a second): the time-left column, and
+        whole rows only where a case changed colour (due soon, overdue)."""
+        self._set_now(now_iso())
+        if not self._ids:
+            return
+        column = self.DEADLINE_COLUMN
+        self.dataChanged.emit(self.index(0, column), self.index(len(self._ids) - 1, column),
+                              [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                               Qt.ItemDataRole.FontRole])
+        changed = []
+        for rowid, row in self._rows.items():
+            state = self._sla(row)
+            if row.get("_state", state) is not state:
+                changed.append(self._pos.get(rowid, -1))
+            row["_state"] = state
+        last = self.columnCount() - 1
+        for position in changed:
+            if position >= 0:
+                self.dataChanged.emit(self.index(position, 0), self.index(position, last),
+                                      [Qt.ItemDataRole.BackgroundRole])

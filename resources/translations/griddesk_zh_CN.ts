@@ -1,85 +1,533 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name></name>
+    <message>
+        <source>Registered</source>
+        <translation type="obsolete">已立案</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation type="obsolete">已结案</translation>
+    </message>
+</context>
+<context>
+    <name>AckDialog</name>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="204"/>
+        <source>Acknowledge alarm</source>
+        <translation>确认报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="207"/>
+        <source>What was done? (required)</source>
+        <translation>采取了什么处置？（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="209"/>
+        <source>e.g. called the driver; the route was closed</source>
+        <translation>例如：已电话联系司机；该路段已封闭</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmModel</name>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <source>Raised</source>
+        <translation>报警时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="140"/>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="140"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmPanel</name>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="254"/>
+        <source>Acknowledge…</source>
+        <translation>确认…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="255"/>
+        <source>Show vehicle</source>
+        <translation>显示车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="256"/>
+        <source>Show acknowledged</source>
+        <translation>显示已确认</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/alarm_panel.py" line="290"/>
+        <source>%n alarm(s) waiting for a person</source>
+        <translation>
+            <numerusform>%n 条报警待人工确认</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="347"/>
+        <source>Not acknowledged: %1</source>
+        <translation>未能确认：%1</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmTexts</name>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="57"/>
+        <source>Emergency button</source>
+        <translation>紧急按钮报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="58"/>
+        <source>Overspeed</source>
+        <translation>超速</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="59"/>
+        <source>Fatigue driving</source>
+        <translation>疲劳驾驶</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="60"/>
+        <source>Danger warning</source>
+        <translation>危险预警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="61"/>
+        <source>Driving time exceeded</source>
+        <translation>当天累计驾驶超时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="62"/>
+        <source>Parked too long (terminal)</source>
+        <translation>超时停车（终端）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="63"/>
+        <source>Area in/out (terminal)</source>
+        <translation>进出区域（终端）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="64"/>
+        <source>Route in/out (terminal)</source>
+        <translation>进出路线（终端）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="65"/>
+        <source>Route deviation (terminal)</source>
+        <translation>路线偏离（终端）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="66"/>
+        <source>Vehicle stolen</source>
+        <translation>车辆被盗</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="67"/>
+        <source>Illegal ignition</source>
+        <translation>非法点火</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="68"/>
+        <source>Illegal displacement</source>
+        <translation>非法位移</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="69"/>
+        <source>Collision</source>
+        <translation>碰撞</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="70"/>
+        <source>Door opened illegally</source>
+        <translation>非法开门</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="71"/>
+        <source>Left its approved route</source>
+        <translation>偏离核准路线</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="72"/>
+        <source>Entered a forbidden area</source>
+        <translation>驶入禁行区域</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="73"/>
+        <source>Parked longer than allowed</source>
+        <translation>停车超时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="77"/>
+        <source>Critical</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="77"/>
+        <source>Major</source>
+        <translation>重要</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="78"/>
+        <source>Minor</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="86"/>
+        <source>%1 m off the route</source>
+        <translation>偏离路线 %1 米</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="88"/>
+        <source>parked %1 min (limit %2)</source>
+        <translation>已停 %1 分钟（上限 %2）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="91"/>
+        <source>reported late (back-filled)</source>
+        <translation>补报（盲区补传）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="96"/>
+        <source>Acknowledged by %1 at %2: %3</source>
+        <translation>%1 于 %2 确认：%3</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="100"/>
+        <source>Acknowledged here, sending to the centre…</source>
+        <translation>已在本机确认，正在发送至中心…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="102"/>
+        <source>Acknowledged, waiting for the centre&apos;s confirmation</source>
+        <translation>已确认，等待中心回执</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="104"/>
+        <source>The centre refused the acknowledgement: %1</source>
+        <translation>中心拒绝了确认：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="106"/>
+        <source>Waiting for a person</source>
+        <translation>待人工确认</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/alarm_panel.py" line="107"/>
+        <source>Waiting for a person · still on</source>
+        <translation>待人工确认 · 仍在持续</translation>
+    </message>
+</context>
 <context>
     <name>CasePane</name>
     <message>
-        <location filename="../../app/views/case_pane.py" line="38" />
-        <location filename="../../app/views/case_pane.py" line="88" />
+        <location filename="../../app/views/case_pane.py" line="130"/>
+        <location filename="../../app/views/case_pane.py" line="324"/>
         <source>No case selected</source>
         <translation>未选择案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="42" />
+        <location filename="../../app/views/case_pane.py" line="144"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="42" />
+        <location filename="../../app/views/case_pane.py" line="144"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="43" />
+        <location filename="../../app/views/case_pane.py" line="146"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="43" />
+        <location filename="../../app/views/case_pane.py" line="147"/>
+        <source>Extensions / rework</source>
+        <translation>延期 / 返工</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="148"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="44" />
+        <location filename="../../app/views/case_pane.py" line="148"/>
+        <source>Hotline</source>
+        <translation>热线工单</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="149"/>
         <source>Description</source>
         <translation>问题描述</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="44" />
+        <location filename="../../app/views/case_pane.py" line="172"/>
+        <source>Reason or note for the next action</source>
+        <translation>下一操作的原因或备注</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="197"/>
+        <source>Attach file…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="201"/>
+        <source>Locate at map centre</source>
+        <translation>定位到地图中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="228"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="228"/>
+        <source>Stage</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="228"/>
+        <source>Operator</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="229"/>
+        <source>Workstation</source>
+        <translation>工作站</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="229"/>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="237"/>
+        <source>Add a note and press Enter</source>
+        <translation>输入备注后按回车</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="250"/>
+        <source>Attach file… (Ctrl+Shift+A)</source>
+        <translation>添加附件… (Ctrl+Shift+A)</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="252"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="279"/>
+        <source>Nearest vehicles</source>
+        <translation>附近车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="543"/>
+        <source>%1: done</source>
+        <translation>%1：已完成</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="581"/>
+        <source>(on the server)</source>
+        <translation>（在服务器上）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="585"/>
+        <source>Attachments (%1)</source>
+        <translation>附件（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="604"/>
+        <source>Cannot show this picture</source>
+        <translation>无法显示该图片</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="615"/>
+        <source>Fetching %1…</source>
+        <translation>正在获取 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="620"/>
+        <source>%1 is here</source>
+        <translation>%1 已获取</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="633"/>
+        <source>Attach a photo or document</source>
+        <translation>添加照片或文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="634"/>
+        <source>Photos and documents (*.jpg *.jpeg *.png *.webp *.pdf)</source>
+        <translation>照片和文档 (*.jpg *.jpeg *.png *.webp *.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="642"/>
+        <source>Sending %1…</source>
+        <translation>正在上传 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="645"/>
+        <source>%1 attached</source>
+        <translation>%1 已上传</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="146"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="45" />
+        <location filename="../../app/views/case_pane.py" line="78"/>
+        <source>%1 d %2 h</source>
+        <translation>%1 天 %2 小时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="81"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="83"/>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="145"/>
         <source>Department</source>
         <translation>处置部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="45" />
+        <location filename="../../app/views/case_pane.py" line="145"/>
         <source>Deadline</source>
         <translation>处置时限</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="46" />
+        <location filename="../../app/views/case_pane.py" line="147"/>
         <source>Numbers</source>
         <translation>案卷号</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="54" />
         <source>Dispatch (Ctrl+D)</source>
-        <translation>派遣 (Ctrl+D)</translation>
+        <translation type="vanished">派遣 (Ctrl+D)</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="55" />
         <source>Close case (Ctrl+K)</source>
-        <translation>结案 (Ctrl+K)</translation>
+        <translation type="vanished">结案 (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="65" />
+        <location filename="../../app/views/case_pane.py" line="263"/>
         <source>Timeline</source>
         <translation>办理过程</translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../app/views/case_pane.py" line="97" />
-        <source>(%n command(s) waiting for the server)</source>
-        <translation><numerusform>（%n 条指令待服务器确认）</numerusform></translation>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="264"/>
+        <source>Notes</source>
+        <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="124" />
+        <location filename="../../app/views/case_pane.py" line="265"/>
+        <source>Attachments</source>
+        <translation>附件</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/case_pane.py" line="337"/>
+        <source>(%n command(s) waiting for the server)</source>
+        <translation>
+            <numerusform>（%n 条指令待服务器确认）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="346"/>
+        <source>Suggested: %1</source>
+        <translation>建议派往：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="363"/>
+        <source>not classified yet</source>
+        <translation>尚未分类</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="364"/>
+        <source>not located yet</source>
+        <translation>尚未定位</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="372"/>
+        <source>clock stopped, %1 left</source>
+        <translation>计时暂停，剩余 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="377"/>
+        <source>%1 extension(s), %2 rework(s)</source>
+        <translation>延期 %1 次，返工 %2 次</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="380"/>
+        <source>escalated ×%1</source>
+        <translation>督办 ×%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="385"/>
+        <location filename="../../app/views/case_pane.py" line="423"/>
+        <source>due %1</source>
+        <translation>时限 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="404"/>
         <source>[waiting for server]</source>
         <translation>[待服务器确认]</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="133" />
+        <location filename="../../app/views/case_pane.py" line="425"/>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="429"/>
+        <source>level %1</source>
+        <translation>第 %1 次</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="450"/>
+        <source>clock stopped</source>
+        <translation>计时暂停</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="456"/>
+        <source>due in %1</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="456"/>
+        <source>overdue by %1</source>
+        <translation>已超期 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/case_pane.py" line="468"/>
+        <location filename="../../app/views/case_pane.py" line="497"/>
         <source>Select a case first</source>
         <translation>请先选择案卷</translation>
     </message>
@@ -87,37 +535,67 @@
 <context>
     <name>CaseQueueModel</name>
     <message>
-        <location filename="../../app/views/queue_model.py" line="49" />
+        <location filename="../../app/views/queue_model.py" line="108"/>
         <source>Number</source>
         <translation>案卷号</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_model.py" line="49" />
+        <location filename="../../app/views/queue_model.py" line="109"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_model.py" line="49" />
         <source>Cell</source>
-        <translation>网格</translation>
+        <translation type="vanished">网格</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_model.py" line="50" />
+        <location filename="../../app/views/queue_model.py" line="101"/>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_model.py" line="103"/>
+        <source>d</source>
+        <comment>days in a countdown: 2d 04:30</comment>
+        <translation>天</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_model.py" line="109"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_model.py" line="110"/>
+        <source>Street</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_model.py" line="110"/>
         <source>Department</source>
         <translation>处置部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_model.py" line="50" />
+        <location filename="../../app/views/queue_model.py" line="108"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_model.py" line="50" />
+        <location filename="../../app/views/queue_model.py" line="111"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_model.py" line="111"/>
+        <source>Registered</source>
+        <translation>立案时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_model.py" line="108"/>
         <source>Time left</source>
         <translation>剩余时间</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_model.py" line="110" />
+        <location filename="../../app/views/queue_model.py" line="102"/>
         <source>overdue %1</source>
         <translation>超期 %1</translation>
     </message>
@@ -125,304 +603,1175 @@
 <context>
     <name>CentreStatusBar</name>
     <message>
-        <location filename="../../app/views/status.py" line="54" />
+        <location filename="../../app/views/status.py" line="54"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../app/views/status.py" line="57" />
+        <location filename="../../app/views/status.py" line="57"/>
         <source>● Online since %1</source>
         <translation>● 在线（自 %1）</translation>
     </message>
     <message>
-        <location filename="../../app/views/status.py" line="60" />
+        <location filename="../../app/views/status.py" line="60"/>
         <source>● Server error: %1</source>
         <translation>● 服务器错误：%1</translation>
     </message>
     <message>
-        <location filename="../../app/views/status.py" line="64" />
+        <location filename="../../app/views/status.py" line="64"/>
         <source>● OFFLINE since %1 (%2) — working on the local store</source>
         <translation>● 离线（自 %1，已 %2）— 正在使用本地数据</translation>
     </message>
     <message>
-        <location filename="../../app/views/status.py" line="68" />
+        <location filename="../../app/views/status.py" line="68"/>
         <source>Last sync %1</source>
         <translation>最近同步 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/status.py" line="71" />
+        <location filename="../../app/views/status.py" line="71"/>
         <source>%n command(s) waiting</source>
-        <translation><numerusform>%n 条指令待发送</numerusform></translation>
+        <translation>
+            <numerusform>%n 条指令待发送</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/status.py" line="73" />
+        <location filename="../../app/views/status.py" line="73"/>
         <source>%n rejected</source>
-        <translation><numerusform>%n 条被拒绝</numerusform></translation>
+        <translation>
+            <numerusform>%n 条被拒绝</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../app/views/status.py" line="76" />
+        <location filename="../../app/views/status.py" line="76"/>
         <source>Open %1 · overdue %2</source>
         <translation>在办 %1 · 超期 %2</translation>
     </message>
 </context>
 <context>
-    <name>Labels</name>
+    <name>CommandBar</name>
     <message>
-        <location filename="../../app/views/labels.py" line="16" />
-        <source>Reported</source>
-        <translation>已上报</translation>
+        <location filename="../../app/views/command_bar.py" line="56"/>
+        <source>Command (Ctrl+L): dispatch 2026112100012 D-SAN · return N reason · extend N 2h reason · close N</source>
+        <translation>指令 (Ctrl+L)：派 2026112100012 环卫 · 退 案卷号 原因 · 延 案卷号 2h 原因 · 结 案卷号</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="17" />
-        <source>Verified</source>
-        <translation>已核实</translation>
+        <location filename="../../app/views/command_bar.py" line="69"/>
+        <source>Command</source>
+        <translation>指令</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="18" />
+        <location filename="../../app/views/command_bar.py" line="108"/>
+        <source>Case %1</source>
+        <translation>案卷 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/command_bar.py" line="111"/>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/command_bar.py" line="135"/>
+        <source>Categories and calendar updated from the server: %1</source>
+        <translation>已从服务器更新类别和工作日历：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/command_bar.py" line="147"/>
+        <source>The official holidays of %1 are not known yet: deadlines count weekends and fixed holidays only. Update resources/calendar.json.</source>
+        <translation>%1 年的法定节假日安排尚未公布：时限仅按周末和固定节日计算。请更新 resources/calendar.json。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/command_bar.py" line="166"/>
+        <source>That point is not in any grid cell of the district</source>
+        <translation>该位置不在本区任何单元网格内</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/command_bar.py" line="197"/>
+        <location filename="../../app/views/command_bar.py" line="203"/>
+        <source>Command bar</source>
+        <translation>指令栏</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictCard</name>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="50"/>
+        <source>Already %1 by %2 at %3 from workstation %4</source>
+        <translation>%1（%2 于 %3 在工作站 %4 操作）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="69"/>
+        <source>%1 of case %2 was rejected</source>
+        <translation>案卷 %2 的“%1”被服务器拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="78"/>
+        <source>This workstation asked: %1, at %2 by %3 on %4. The case now shows the server&apos;s version; nothing was lost.</source>
+        <translation>本工作站的操作：%1，%2 由 %3 在 %4 发出。案卷现显示服务器上的版本，没有丢失任何数据。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="86"/>
+        <source>Show case</source>
+        <translation>查看案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="87"/>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="88"/>
+        <source>Discard…</source>
+        <translation>放弃…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="89"/>
+        <source>Acknowledge</source>
+        <translation>知悉</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictPanel</name>
+    <message>
+        <location filename="../../app/views/conflicts.py" line="111"/>
+        <source>No conflicts: every command this workstation sent was accepted or is waiting.</source>
+        <translation>没有冲突：本工作站发出的指令均已被接受或正在等待发送。</translation>
+    </message>
+</context>
+<context>
+    <name>DutyReport</name>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="40"/>
+        <source>Daily duty report</source>
+        <translation>值班日报</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="41"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="42"/>
+        <source>Prepared by</source>
+        <translation>填报人</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="43"/>
+        <source>Generated</source>
+        <translation>生成时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="44"/>
+        <source>At a glance</source>
+        <translation>概况</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="45"/>
         <source>Registered</source>
-        <translation>已立案</translation>
+        <translation>立案</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="19" />
-        <source>Cancelled</source>
-        <translation>已作废</translation>
-    </message>
-    <message>
-        <location filename="../../app/views/labels.py" line="20" />
+        <location filename="../../app/views/duty_report.py" line="46"/>
         <source>Dispatched</source>
-        <translation>已派遣</translation>
+        <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="21" />
-        <source>Returned</source>
-        <translation>已回退</translation>
-    </message>
-    <message>
-        <location filename="../../app/views/labels.py" line="22" />
+        <location filename="../../app/views/duty_report.py" line="47"/>
         <source>Handled</source>
-        <translation>已处置</translation>
+        <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="23" />
+        <location filename="../../app/views/duty_report.py" line="48"/>
         <source>Closed</source>
-        <translation>已结案</translation>
+        <translation>结案</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="29" />
-        <location filename="../../app/views/labels.py" line="45" />
-        <source>Field supervisor</source>
-        <translation>监督员</translation>
+        <location filename="../../app/views/duty_report.py" line="49"/>
+        <source>Open now</source>
+        <translation>当前在办</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="30" />
-        <source>12345 hotline</source>
-        <translation>12345热线</translation>
+        <location filename="../../app/views/duty_report.py" line="50"/>
+        <source>Overdue now</source>
+        <translation>当前超期</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="31" />
-        <source>Public report</source>
-        <translation>公众举报</translation>
+        <location filename="../../app/views/duty_report.py" line="51"/>
+        <source>Escalated</source>
+        <translation>督办</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="32" />
-        <source>Video / IoT alarm</source>
-        <translation>视频/物联网告警</translation>
+        <location filename="../../app/views/duty_report.py" line="52"/>
+        <source>Actions taken</source>
+        <translation>当日操作</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="33" />
-        <source>Leader's assignment</source>
-        <translation>领导交办</translation>
+        <location filename="../../app/views/duty_report.py" line="53"/>
+        <source>No actions recorded</source>
+        <translation>无操作记录</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="34" />
-        <source>Media</source>
-        <translation>媒体曝光</translation>
+        <source>Indicators of the cases registered this day</source>
+        <translation type="vanished">当日立案案卷考核指标</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="35" />
-        <source>Command centre</source>
-        <translation>指挥中心</translation>
+        <location filename="../../app/views/duty_report.py" line="59"/>
+        <source>Closure rate</source>
+        <translation>结案率</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="41" />
-        <source>Acceptor</source>
-        <translation>受理员</translation>
+        <location filename="../../app/views/duty_report.py" line="60"/>
+        <source>On-time closure</source>
+        <translation>按期结案率</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="42" />
-        <source>Shift leader</source>
-        <translation>值班长</translation>
+        <location filename="../../app/views/duty_report.py" line="61"/>
+        <source>On-time handling</source>
+        <translation>按期处置率</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="43" />
-        <source>Dispatcher</source>
-        <translation>派遣员</translation>
+        <location filename="../../app/views/duty_report.py" line="62"/>
+        <source>Rework</source>
+        <translation>返工率</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="44" />
+        <location filename="../../app/views/duty_report.py" line="63"/>
+        <source>Composite</source>
+        <translation>综合指标值</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="56"/>
         <source>Department</source>
         <translation>处置部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="46" />
+        <location filename="../../app/views/duty_report.py" line="64"/>
+        <source>Due to close</source>
+        <translation>应结案数</translation>
+    </message>
+    <message>
+        <source>Overdue open</source>
+        <translation type="vanished">超期未结</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="55"/>
+        <source>Not dispatched</source>
+        <translation>未派遣</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="58"/>
+        <source>This month so far</source>
+        <translation>本月累计</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="65"/>
+        <source>Overdue cases, longest first</source>
+        <translation>超期案卷（超期最久在前）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="66"/>
+        <source>Number</source>
+        <translation>案卷编号</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="67"/>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="68"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="69"/>
+        <source>Deadline</source>
+        <translation>处置时限</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="70"/>
+        <source>Escalation</source>
+        <translation>督办级别</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="57"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="54"/>
+        <source>Departments: the day and where their cases stand</source>
+        <translation>各部门当日工作及在办情况</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="71"/>
+        <source>Escalated this day</source>
+        <translation>当日督办</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="72"/>
+        <source>Shift leader</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/duty_report.py" line="73"/>
+        <source>Handed over to</source>
+        <translation>接班人</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluationTableModel</name>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="73"/>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="74"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="75"/>
+        <source>Registered</source>
+        <translation>立案数</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="76"/>
+        <source>Due to close</source>
+        <translation>应结案数</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="77"/>
+        <source>Closed</source>
+        <translation>结案数</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="78"/>
+        <source>Closed on time</source>
+        <translation>按期结案数</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="79"/>
+        <source>Closure rate</source>
+        <translation>结案率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="80"/>
+        <source>On-time closure</source>
+        <translation>按期结案率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="81"/>
+        <source>Due to handle</source>
+        <translation>应处置数</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="82"/>
+        <source>Handled on time</source>
+        <translation>按期处置数</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="83"/>
+        <source>On-time handling</source>
+        <translation>按期处置率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="84"/>
+        <source>Rework rate</source>
+        <translation>返工率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="85"/>
+        <source>Extension rate</source>
+        <translation>延期率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="86"/>
+        <source>First-time completion</source>
+        <translation>一次完成率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="87"/>
+        <source>Composite</source>
+        <translation>综合指标值</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="88"/>
+        <source>Dispatched on time</source>
+        <translation>按时派遣率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="89"/>
+        <source>Misdispatch rate</source>
+        <translation>误派率</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="90"/>
+        <source>Overdue open</source>
+        <translation>超期未结数</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluationWindow</name>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="158"/>
+        <source>Evaluation — GridDesk</source>
+        <translation>考核评价 — 网格指挥台</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="166"/>
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="166"/>
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="167"/>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="167"/>
+        <source>Quarter</source>
+        <translation>季度</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="175"/>
+        <source>Previous period</source>
+        <translation>上一期</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="176"/>
+        <source>Next period</source>
+        <translation>下一期</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="178"/>
+        <source>By department</source>
+        <translation>按处置部门</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="178"/>
+        <source>By street</source>
+        <translation>按街道</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="179"/>
+        <source>By grid cell</source>
+        <translation>按单元网格</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="179"/>
+        <source>By dispatcher</source>
+        <translation>按派遣员</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="180"/>
+        <source>By acceptor</source>
+        <translation>按受理员</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="184"/>
+        <source>Weight of on-time handling</source>
+        <translation>按期处置率权重</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="185"/>
+        <source>Weight of closure</source>
+        <translation>结案率权重</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="186"/>
+        <source>Weight of (1 − rework rate)</source>
+        <translation>（1 − 返工率）权重</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="193"/>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="194"/>
+        <source>Export XLSX…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="195"/>
+        <source>Duty report (PDF)…</source>
+        <translation>值班日报（PDF）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="206"/>
+        <source>Weights:</source>
+        <translation>权重：</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="236"/>
+        <source>Composite score (best first)</source>
+        <translation>综合指标值（由高到低）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="237"/>
+        <source>Cases of the period by day: registered (bars), closed (line)</source>
+        <translation>本期案卷逐日：立案（柱）、结案（线）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="294"/>
+        <source>Computing…</source>
+        <translation>计算中…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="308"/>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="308"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="314"/>
+        <source>%1 · %2 · figures as of %3</source>
+        <translation>%1 · %2 · 数据截至 %3</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="319"/>
+        <source>Registered %1, due to close %2, closed %3 (on time %4). Closure rate %5, on-time closure %6, on-time handling %7, rework %8, extension %9, first-time completion %10, composite %11.</source>
+        <translation>立案 %1 件，应结案 %2 件，结案 %3 件（按期 %4 件）。结案率 %5，按期结案率 %6，按期处置率 %7，返工率 %8，延期率 %9，一次完成率 %10，综合指标值 %11。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="333"/>
+        <source>Cannot evaluate: %1</source>
+        <translation>无法计算：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="354"/>
+        <source>points (of %1)</source>
+        <translation>分（满分 %1）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="366"/>
+        <source>Registered</source>
+        <translation>立案</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="368"/>
+        <source>Closed</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="382"/>
+        <source>Nothing to export yet</source>
+        <translation>尚无可导出的数据</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="389"/>
+        <source>Choose a .csv or .xlsx file</source>
+        <translation>请选择 .csv 或 .xlsx 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="403"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="409"/>
+        <source>Duty report</source>
+        <translation>值班日报</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="420"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="429"/>
+        <source>Evaluation and duty report…</source>
+        <translation>考核评价与值班日报…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/evaluation_view.py" line="443"/>
+        <source>E&amp;valuation</source>
+        <translation>考核(&amp;V)</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../app/views/labels.py" line="16"/>
+        <source>Reported</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="17"/>
+        <source>Verified</source>
+        <translation>已核实</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="18"/>
+        <source>Registered</source>
+        <translation>已立案</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="19"/>
+        <source>Cancelled</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="20"/>
+        <source>Dispatched</source>
+        <translation>已派遣</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="21"/>
+        <source>Returned</source>
+        <translation>已回退</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="22"/>
+        <source>Handled</source>
+        <translation>已处置</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="23"/>
+        <source>Checked on site</source>
+        <translation>已核查</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="24"/>
+        <source>Deferred</source>
+        <translation>已挂账</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="25"/>
+        <source>Closed</source>
+        <translation>已结案</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="31"/>
+        <location filename="../../app/views/labels.py" line="49"/>
+        <source>Field supervisor</source>
+        <translation>监督员</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="32"/>
+        <source>12345 hotline</source>
+        <translation>12345热线</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="33"/>
+        <source>Public report</source>
+        <translation>公众举报</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="34"/>
+        <source>Video / IoT alarm</source>
+        <translation>视频/物联网告警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="35"/>
+        <source>Leader&apos;s assignment</source>
+        <translation>领导交办</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="36"/>
+        <source>Media</source>
+        <translation>媒体曝光</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="37"/>
+        <source>Command centre</source>
+        <translation>指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="43"/>
+        <source>Acceptor</source>
+        <translation>受理员</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="44"/>
+        <source>Shift leader</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="45"/>
+        <source>Leader</source>
+        <translation>分管领导</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="46"/>
+        <source>12345 platform</source>
+        <translation>12345平台</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="47"/>
+        <source>Dispatcher</source>
+        <translation>派遣员</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="48"/>
+        <source>Department</source>
+        <translation>处置部门</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="50"/>
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="52" />
+        <location filename="../../app/views/labels.py" line="56"/>
+        <source>Report</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="57"/>
+        <source>Verify</source>
+        <translation>核实</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="58"/>
+        <source>Locate</source>
+        <translation>定位</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="59"/>
         <source>Register</source>
         <translation>立案</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="53" />
+        <location filename="../../app/views/labels.py" line="60"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="54" />
+        <location filename="../../app/views/labels.py" line="61"/>
         <source>Dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="55" />
+        <location filename="../../app/views/labels.py" line="62"/>
+        <source>Re-dispatch</source>
+        <translation>改派</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="63"/>
         <source>Return</source>
         <translation>回退</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="56" />
+        <location filename="../../app/views/labels.py" line="64"/>
+        <source>Reject return</source>
+        <translation>驳回回退</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="65"/>
         <source>Report handled</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="57" />
+        <location filename="../../app/views/labels.py" line="66"/>
+        <source>On-site check</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="67"/>
         <source>Rework</source>
         <translation>返工</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="58" />
+        <location filename="../../app/views/labels.py" line="68"/>
         <source>Close</source>
         <translation>结案</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="59" />
+        <location filename="../../app/views/labels.py" line="69"/>
+        <source>Callback</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="70"/>
+        <source>Extend</source>
+        <translation>延期</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="71"/>
+        <source>Defer</source>
+        <translation>挂账</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="72"/>
+        <source>Resume</source>
+        <translation>解除挂账</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="73"/>
+        <source>Escalate</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="74"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="65" />
+        <location filename="../../app/views/labels.py" line="75"/>
+        <source>Attachment</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="81"/>
         <source>Sweeper</source>
         <translation>扫路车</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="66" />
+        <location filename="../../app/views/labels.py" line="82"/>
         <source>Sprinkler</source>
         <translation>洒水车</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="67" />
+        <location filename="../../app/views/labels.py" line="83"/>
         <source>Muck truck</source>
         <translation>渣土车</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="68" />
+        <location filename="../../app/views/labels.py" line="84"/>
         <source>Patrol car</source>
         <translation>巡查车</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="75" />
+        <location filename="../../app/views/labels.py" line="91"/>
         <source>Rejected without a reason</source>
         <translation>被拒绝（未说明原因）</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="79" />
+        <location filename="../../app/views/labels.py" line="95"/>
         <source>Case {number} is already {status} (by {by} at {at} from {workstation})</source>
         <translation>案卷 {number} 已是“{status}”状态（{by} 于 {at} 在 {workstation} 操作）</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="84" />
+        <location filename="../../app/views/labels.py" line="100"/>
         <source>The case does not exist on the server</source>
         <translation>服务器上不存在该案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="86" />
+        <location filename="../../app/views/labels.py" line="102"/>
         <source>A {role} may not {action}</source>
         <translation>{role}无权执行“{action}”</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="89" />
+        <location filename="../../app/views/labels.py" line="105"/>
         <source>A reason is required</source>
         <translation>必须填写原因</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="91" />
+        <location filename="../../app/views/labels.py" line="107"/>
         <source>The department does not exist</source>
         <translation>该部门不存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="93" />
+        <location filename="../../app/views/labels.py" line="109"/>
         <source>The category does not exist</source>
         <translation>该类别不存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="95" />
+        <location filename="../../app/views/labels.py" line="111"/>
         <source>The grid cell does not exist</source>
         <translation>该单元网格不存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="97" />
+        <location filename="../../app/views/labels.py" line="113"/>
         <source>The location is not in the district</source>
         <translation>该位置不在本区内</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="99" />
+        <location filename="../../app/views/labels.py" line="115"/>
         <source>The case already exists</source>
         <translation>该案卷已存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="101" />
+        <location filename="../../app/views/labels.py" line="117"/>
         <source>A note needs text</source>
         <translation>备注不能为空</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="103" />
+        <location filename="../../app/views/labels.py" line="119"/>
         <source>The command was signed by another operator</source>
         <translation>该指令由其他操作员签发</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="105" />
+        <location filename="../../app/views/labels.py" line="121"/>
         <source>The command was malformed</source>
         <translation>指令格式错误</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="129"/>
+        <source>Case {number} is not with your department</source>
+        <translation>案卷 {number} 不在本部门办理</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="131"/>
+        <source>A hotline case closes by its callback</source>
+        <translation>热线案卷须经回访结案</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="133"/>
+        <source>Only hotline cases get a callback</source>
+        <translation>只有热线案卷需要回访</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="134"/>
+        <source>A further extension needs a leader (already extended {count} time(s))</source>
+        <translation>再次延期须分管领导批准（已延期 {count} 次）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="136"/>
+        <source>The case is already overdue: escalate it instead</source>
+        <translation>案卷已超期，请改为督办</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="138"/>
+        <source>Only an overdue case can be escalated</source>
+        <translation>只有超期案卷才能督办</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="139"/>
+        <source>The case has no deadline</source>
+        <translation>该案卷没有处置时限</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="140"/>
+        <source>Give the case a category and a place on the map first</source>
+        <translation>请先确定案卷类别并在地图上定位</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="142"/>
+        <source>The case is already with that department</source>
+        <translation>案卷已在该部门办理</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="144"/>
+        <source>An extension must be more than nothing and at most 30 working days</source>
+        <translation>延期时长须大于零且不超过 30 个工作日</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="146"/>
+        <source>The callback result must be satisfied, unsatisfied or unreachable</source>
+        <translation>回访结果须为满意、不满意或联系不上</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="148"/>
+        <source>The text is too long</source>
+        <translation>文字过长</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="149"/>
+        <source>A report needs a description or an address</source>
+        <translation>上报须填写问题描述或地址</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="150"/>
+        <source>A time is not valid</source>
+        <translation>时间格式无效</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="151"/>
+        <source>That hotline ticket already has a case</source>
+        <translation>该热线工单已有对应案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="152"/>
+        <source>The case source is not valid</source>
+        <translation>案卷来源无效</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="158"/>
+        <source>Satisfied</source>
+        <translation>满意</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="159"/>
+        <source>Not satisfied</source>
+        <translation>不满意</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="160"/>
+        <source>Caller unreachable</source>
+        <translation>联系不上</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="166"/>
+        <source>working hours</source>
+        <translation>工作时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="167"/>
+        <source>working days</source>
+        <translation>工作日</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="168"/>
+        <source>hours</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="175"/>
+        <source>Type a command, e.g. dispatch 2026112100012 D-SAN</source>
+        <translation>请输入指令，例如：派 2026112100012 环卫</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="177"/>
+        <source>Unknown command: {word}</source>
+        <translation>未知指令：{word}</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="178"/>
+        <source>{verb} needs a case number</source>
+        <translation>“{verb}”需要案卷号</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="179"/>
+        <source>No case has the number {number}</source>
+        <translation>没有案卷号为 {number} 的案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="180"/>
+        <source>Not a duration: {token} (use e.g. 2h, 1d or 90m)</source>
+        <translation>时长无效：{token}（例如 2h、1d 或 90m）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="182"/>
+        <source>Not a callback result: {token} (satisfied, unsatisfied or unreachable)</source>
+        <translation>回访结果无效：{token}（满意、不满意或联系不上）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="184"/>
+        <source>No department matches {token}</source>
+        <translation>没有与“{token}”匹配的部门</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="185"/>
+        <source>{token} matches several departments: {matches}</source>
+        <translation>“{token}”匹配多个部门：{matches}</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="187"/>
+        <source>No suggestion for case {number}: name the department</source>
+        <translation>案卷 {number} 无建议部门，请指定部门</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="189"/>
+        <source>Select case {number} and click its place on the map</source>
+        <translation>请选中案卷 {number} 并在地图上点击其位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="206"/>
+        <source>The server cannot be reached; attachments need it</source>
+        <translation>无法连接服务器，附件需要联网</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="208"/>
+        <source>Not signed in to the server</source>
+        <translation>尚未登录服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="209"/>
+        <source>The file is larger than 10 MB</source>
+        <translation>文件超过 10 MB</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="210"/>
+        <source>Only JPEG, PNG, WebP photos and PDF documents can be attached</source>
+        <translation>只能添加 JPEG、PNG、WebP 照片和 PDF 文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="212"/>
+        <source>The file&apos;s content does not match its type</source>
+        <translation>文件内容与类型不符</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="214"/>
+        <source>The file is empty</source>
+        <translation>文件为空</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="215"/>
+        <source>The file name is not usable</source>
+        <translation>文件名不可用</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="216"/>
+        <source>The file arrived damaged; try again</source>
+        <translation>文件传输损坏，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="217"/>
+        <source>The server does not have that file</source>
+        <translation>服务器上没有该文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="218"/>
+        <source>The file cannot be read</source>
+        <translation>无法读取该文件</translation>
     </message>
 </context>
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../app/views/login_dialog.py" line="11" />
+        <location filename="../../app/views/login_dialog.py" line="21"/>
         <source>GridDesk — sign in</source>
         <translation>网格指挥台 — 登录</translation>
     </message>
     <message>
-        <location filename="../../app/views/login_dialog.py" line="20" />
+        <location filename="../../app/views/login_dialog.py" line="38"/>
+        <source>The server cannot be reached. An operator who signed in on this workstation before can unlock it offline; the server checks the password and every command when it is back.</source>
+        <translation>无法连接服务器。曾在本工作站登录过的人员可离线解锁；服务器恢复后会重新核验密码和每一条指令。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/login_dialog.py" line="42"/>
+        <source>Can unlock offline: %1</source>
+        <translation>可离线解锁：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/login_dialog.py" line="44"/>
+        <source>Nobody has signed in on this workstation yet: the first sign-in needs the server.</source>
+        <translation>尚无人员在本工作站登录过：首次登录需要连接服务器。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/login_dialog.py" line="49"/>
+        <source>Server reachable</source>
+        <translation>服务器连接正常</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/login_dialog.py" line="52"/>
         <source>Workstation</source>
         <translation>工作站</translation>
     </message>
     <message>
-        <location filename="../../app/views/login_dialog.py" line="21" />
+        <location filename="../../app/views/login_dialog.py" line="53"/>
         <source>User name</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../../app/views/login_dialog.py" line="22" />
+        <location filename="../../app/views/login_dialog.py" line="54"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../app/views/login_dialog.py" line="24" />
+        <location filename="../../app/views/login_dialog.py" line="57"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../app/views/login_dialog.py" line="25" />
+        <location filename="../../app/views/login_dialog.py" line="57"/>
+        <source>Unlock offline</source>
+        <translation>离线解锁</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/login_dialog.py" line="58"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -430,198 +1779,1317 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/views/main_window.py" line="48" />
+        <location filename="../../app/views/main_window.py" line="45"/>
         <source>GridDesk — District Command Centre</source>
         <translation>网格指挥台 — 区城市管理指挥中心</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="111" />
         <source>Rejected commands</source>
-        <translation>被拒绝的指令</translation>
+        <translation type="vanished">被拒绝的指令</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="117" />
         <source>Acknowledge selected</source>
-        <translation>确认已阅</translation>
+        <translation type="vanished">确认已阅</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="128" />
+        <location filename="../../app/views/main_window.py" line="104"/>
         <source>&amp;Case</source>
         <translation>案卷(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="130" />
+        <location filename="../../app/views/main_window.py" line="106"/>
         <source>Find case by number…</source>
         <translation>按案卷号查找…</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="131" />
         <source>Dispatch selected case</source>
-        <translation>派遣所选案卷</translation>
+        <translation type="vanished">派遣所选案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="132" />
         <source>Close selected case</source>
-        <translation>所选案卷结案</translation>
+        <translation type="vanished">所选案卷结案</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="133" />
+        <location filename="../../app/views/main_window.py" line="107"/>
         <source>Register case at map centre…</source>
         <translation>在地图中心立案…</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="134" />
+        <location filename="../../app/views/main_window.py" line="108"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="141" />
+        <location filename="../../app/views/main_window.py" line="117"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="142" />
+        <location filename="../../app/views/main_window.py" line="118"/>
         <source>Whole district</source>
         <translation>全区</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/main_window.py" line="173" />
         <source>The server rejected %n command(s): see Rejected commands</source>
-        <translation><numerusform>服务器拒绝了 %n 条指令：请查看“被拒绝的指令”</numerusform></translation>
+        <translation type="vanished">
+            <numerusform>服务器拒绝了 %n 条指令：请查看“被拒绝的指令”</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/main_window.py" line="152"/>
+        <source>The server rejected %n command(s): see Conflicts</source>
+        <translation>
+            <numerusform>服务器拒绝了 %n 条指令：见“冲突”</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="251" />
+        <location filename="../../app/views/main_window.py" line="218"/>
         <source>Not possible</source>
         <translation>无法执行</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="263" />
+        <location filename="../../app/views/main_window.py" line="232"/>
         <source>That point is not in any grid cell of the district</source>
         <translation>该位置不在本区任何单元网格内</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="294" />
+        <location filename="../../app/views/main_window.py" line="265"/>
         <source>Find case</source>
         <translation>查找案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="294" />
+        <location filename="../../app/views/main_window.py" line="265"/>
         <source>Case number (official or provisional):</source>
         <translation>案卷号（正式或临时）：</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="299" />
+        <location filename="../../app/views/main_window.py" line="270"/>
         <source>No case with number %1</source>
         <translation>没有案卷号为 %1 的案卷</translation>
     </message>
 </context>
 <context>
+    <name>MapLayersBar</name>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="45"/>
+        <source>Map layers</source>
+        <translation>地图图层</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="48"/>
+        <source>Basemap</source>
+        <translation>底图</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="56"/>
+        <source>Basemap opacity</source>
+        <translation>底图不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="57"/>
+        <source>Opacity</source>
+        <translation>不透明度</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="60"/>
+        <source>Add MBTiles…</source>
+        <translation>添加离线底图…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="61"/>
+        <source>Add an offline basemap file (MBTiles)</source>
+        <translation>添加离线底图文件（MBTiles）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="64"/>
+        <source>Tianditu key…</source>
+        <translation>天地图密钥…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="67"/>
+        <source>Shade cells by</source>
+        <translation>网格着色</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="82"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="84"/>
+        <source>Tianditu vector</source>
+        <translation>天地图矢量</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="84"/>
+        <source>Tianditu imagery</source>
+        <translation>天地图影像</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="97"/>
+        <source>Nothing</source>
+        <translation>不着色</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="114"/>
+        <source>Add an offline basemap</source>
+        <translation>添加离线底图</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="115"/>
+        <source>MBTiles files (*.mbtiles);;All files (*)</source>
+        <translation>MBTiles 文件 (*.mbtiles);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="119"/>
+        <source>As the file says (GCJ-02 if it does not)</source>
+        <translation>按文件声明（未声明则按 GCJ-02）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="119"/>
+        <source>WGS-84 / CGCS2000 (Tianditu, GPS)</source>
+        <translation>WGS-84 / CGCS2000（天地图、GPS）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="120"/>
+        <source>GCJ-02 (AMap, Tencent)</source>
+        <translation>GCJ-02（高德、腾讯）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="122"/>
+        <source>Datum of the tiles</source>
+        <translation>瓦片坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="123"/>
+        <source>Which datum are the tiles drawn in? A wrong answer shifts the map by 100–700 m.</source>
+        <translation>瓦片采用哪种坐标系？选错会使底图偏移 100–700 米。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="133"/>
+        <source>Tianditu key</source>
+        <translation>天地图密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/basemap_panel.py" line="134"/>
+        <source>Your Tianditu key (console.tianditu.gov.cn), kept in this workstation&apos;s settings:</source>
+        <translation>您的天地图密钥（console.tianditu.gov.cn），保存在本工作站的设置中：</translation>
+    </message>
+</context>
+<context>
+    <name>MapLayersController</name>
+    <message>
+        <location filename="../../app/map/controller.py" line="107"/>
+        <source>The saved basemap is no longer available</source>
+        <translation>已保存的底图不再可用</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="124"/>
+        <source>%1 does not say its datum; it is drawn as GCJ-02</source>
+        <translation>%1 未声明坐标系，按 GCJ-02 绘制</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="136"/>
+        <source>© Tianditu</source>
+        <translation>© 天地图</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="174"/>
+        <source>Open cases</source>
+        <translation>在办案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="175"/>
+        <source>Overdue cases</source>
+        <translation>超期案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="176"/>
+        <source>Cases this month</source>
+        <translation>本月案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="222"/>
+        <source>Basemap %1: the tile server cannot be reached; showing cached tiles</source>
+        <translation>底图 %1：无法连接瓦片服务器，显示已缓存的瓦片</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="223"/>
+        <source>Basemap %1: offline, and this area was never cached</source>
+        <translation>底图 %1：处于离线状态，且此区域从未缓存</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="224"/>
+        <source>Basemap %1: the tile server refused the request; check the key</source>
+        <translation>底图 %1：瓦片服务器拒绝了请求，请检查密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="225"/>
+        <source>Basemap %1: the tile server answered with an error</source>
+        <translation>底图 %1：瓦片服务器返回错误</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="226"/>
+        <source>Basemap %1: the tile server did not send images; check the key and address</source>
+        <translation>底图 %1：瓦片服务器未返回图片，请检查密钥和地址</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="227"/>
+        <source>Basemap %1: a tile is damaged and is left out</source>
+        <translation>底图 %1：有瓦片已损坏，已略过</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="229"/>
+        <source>Basemap %1: tiles cannot be loaded</source>
+        <translation>底图 %1：无法加载瓦片</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="234"/>
+        <source>Basemap file %1 is missing; the map is shown without it</source>
+        <translation>找不到底图文件 %1，地图将不带底图显示</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="235"/>
+        <source>%1 is not an MBTiles file; the map is shown without it</source>
+        <translation>%1 不是 MBTiles 文件，地图将不带底图显示</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="236"/>
+        <source>Basemap file %1 is damaged; the map is shown without it</source>
+        <translation>底图文件 %1 已损坏，地图将不带底图显示</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="237"/>
+        <source>%1 holds tiles GridDesk cannot draw (PNG, JPEG or WebP only)</source>
+        <translation>%1 中的瓦片无法绘制（仅支持 PNG、JPEG 或 WebP）</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="238"/>
+        <source>Basemap file %1 holds no tiles</source>
+        <translation>底图文件 %1 中没有瓦片</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="239"/>
+        <source>Basemap file %1 declares an unknown datum</source>
+        <translation>底图文件 %1 声明了未知的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="240"/>
+        <source>Tianditu needs a key: click “Tianditu key…” on the map bar</source>
+        <translation>天地图需要密钥：请点击地图工具栏上的“天地图密钥…”</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="241"/>
+        <source>Tile server %1 has no address in the settings</source>
+        <translation>设置中没有瓦片服务器 %1 的地址</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="242"/>
+        <source>Tile server %1 does not say its datum in the settings</source>
+        <translation>设置中未声明瓦片服务器 %1 的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../app/map/controller.py" line="244"/>
+        <source>The basemap %1 cannot be shown</source>
+        <translation>无法显示底图 %1</translation>
+    </message>
+</context>
+<context>
+    <name>NearestVehicles</name>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="32"/>
+        <location filename="../../app/views/nearest_vehicles.py" line="57"/>
+        <location filename="../../app/views/nearest_vehicles.py" line="63"/>
+        <source>Nearest vehicles</source>
+        <translation>附近车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="37"/>
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="37"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="37"/>
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="38"/>
+        <source>About</source>
+        <translation>约需</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="38"/>
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="61"/>
+        <source>Nearest vehicles: none online</source>
+        <translation>附近车辆：无在线车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="65"/>
+        <source>%1 m</source>
+        <translation>%1 米</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="66"/>
+        <source>%1 km</source>
+        <translation>%1 公里</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/nearest_vehicles.py" line="69"/>
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n 分钟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/views/nearest_vehicles.py" line="72"/>
+        <source>At the typical city speed of this kind of vehicle; streets taken as 1.3 times the straight line</source>
+        <translation>按该类车辆在城区的常见行驶速度估算；道路距离按直线距离的 1.3 倍计</translation>
+    </message>
+</context>
+<context>
+    <name>OfflineBanner</name>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="26"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="29"/>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="32"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="34"/>
+        <source>%1 d %2 h</source>
+        <translation>%1 天 %2 小时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="51"/>
+        <source>Retry now</source>
+        <translation>立即重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="53"/>
+        <source>Sign in again…</source>
+        <translation>重新登录…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="98"/>
+        <source>Sign in again</source>
+        <translation>请重新登录</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/offline_banner.py" line="100"/>
+        <source>The server refused your password (was it changed while this workstation was offline?). Your %n command(s) are kept here and go out once you sign in again.</source>
+        <translation>
+            <numerusform>服务器拒绝了您的密码（是否在本工作站离线期间被修改？）。您的 %n 条指令保存在本机，重新登录后即发送。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="102"/>
+        <source>Sign-in failed: %1</source>
+        <translation>登录失败：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="110"/>
+        <source>Server error</source>
+        <translation>服务器错误</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="116"/>
+        <source>Server unreachable for %1</source>
+        <translation>服务器已断开 %1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/offline_banner.py" line="118"/>
+        <source>Since %1. The whole case loop keeps working on this workstation; %n command(s) wait and go out by themselves when the server is back.</source>
+        <translation>
+            <numerusform>自 %1 起。案卷全流程仍在本工作站正常运转；%n 条指令待发送，服务器恢复后自动发出。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="122"/>
+        <source>Next try in %1 s.</source>
+        <translation>%1 秒后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/offline_banner.py" line="124"/>
+        <source>Signed in offline: the server checks your password and commands when it is back.</source>
+        <translation>当前为离线登录：服务器恢复后将核验您的密码和指令。</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxLedger</name>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="47"/>
+        <location filename="../../app/views/outbox_ledger.py" line="169"/>
+        <source>Waiting</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="48"/>
+        <location filename="../../app/views/outbox_ledger.py" line="170"/>
+        <source>Accepted</source>
+        <translation>已接受</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="49"/>
+        <location filename="../../app/views/outbox_ledger.py" line="171"/>
+        <source>Rejected</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="50"/>
+        <source>Discard requested</source>
+        <translation>已申请放弃</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="51"/>
+        <location filename="../../app/views/outbox_ledger.py" line="172"/>
+        <source>Discarded</source>
+        <translation>已放弃</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="74"/>
+        <source>Issued</source>
+        <translation>发出时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="75"/>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="76"/>
+        <source>Case</source>
+        <translation>案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="77"/>
+        <source>Operator</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="78"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="79"/>
+        <source>Answer</source>
+        <translation>服务器答复</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="154"/>
+        <source>version %1</source>
+        <translation>版本 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="159"/>
+        <source>withdrawn by this workstation</source>
+        <translation>已由本工作站撤回</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="163"/>
+        <source>(the discard came too late)</source>
+        <translation>（放弃为时已晚）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="168"/>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxLedgerView</name>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="200"/>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="201"/>
+        <source>Discard…</source>
+        <translation>放弃…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="202"/>
+        <source>Send now</source>
+        <translation>立即发送</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="239"/>
+        <source>Waiting %1 · accepted %2 · rejected %3 (open %4) · discarded %5</source>
+        <translation>待发送 %1 · 已接受 %2 · 被拒绝 %3（未处理 %4）· 已放弃 %5</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="266"/>
+        <source>discarded</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="266"/>
+        <source>retried</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="267"/>
+        <source>acknowledged</source>
+        <translation>知悉</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="268"/>
+        <source>%1 %2 by %3 on %4</source>
+        <translation>%1 由 %3 在 %4 %2</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="271"/>
+        <source>: “%1”</source>
+        <translation>：“%1”</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="273"/>
+        <source>(not yet on the server)</source>
+        <translation>（尚未上报服务器）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/outbox_ledger.py" line="275"/>
+        <source>No decisions recorded for this command.</source>
+        <translation>此指令没有处理记录。</translation>
+    </message>
+</context>
+<context>
+    <name>QueueBar</name>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="56"/>
+        <source>Search number, address or description…</source>
+        <translation>搜索案卷编号、地址或问题描述…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="60"/>
+        <source>Open cases</source>
+        <translation>在办案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="61"/>
+        <source>All cases</source>
+        <translation>全部案卷</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="65"/>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="73"/>
+        <source>All departments</source>
+        <translation>全部部门</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="77"/>
+        <source>All streets</source>
+        <translation>全部街道</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="81"/>
+        <source>All sources</source>
+        <translation>全部来源</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="84"/>
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="85"/>
+        <source>Mine</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="87"/>
+        <source>Cases I acted on last (a department: cases with my department)</source>
+        <translation>最近一次由我处理的案卷（处置部门：本部门的案卷）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="88"/>
+        <source>Clear filters</source>
+        <translation>清除筛选</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="92"/>
+        <source>&lt;span style=&apos;background:#fff1c2&apos;&gt;&amp;nbsp;due within an hour&amp;nbsp;&lt;/span&gt; &lt;span style=&apos;background:#ffd0cc&apos;&gt;&amp;nbsp;overdue&amp;nbsp;&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;background:#fff1c2&apos;&gt;&amp;nbsp;一小时内到期&amp;nbsp;&lt;/span&gt; &lt;span style=&apos;background:#ffd0cc&apos;&gt;&amp;nbsp;已超期&amp;nbsp;&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="134"/>
+        <source>component</source>
+        <translation>部件</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="134"/>
+        <source>event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="165"/>
+        <source>counting…</source>
+        <translation>计数中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/queue_bar.py" line="167"/>
+        <source>%n case(s)</source>
+        <translation>
+            <numerusform>%n 件</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanel</name>
+    <message>
+        <location filename="../../app/views/queue_bar.py" line="222"/>
+        <source>Not possible: %1</source>
+        <translation>无法执行：%1</translation>
+    </message>
+</context>
+<context>
     <name>RegisterDialog</name>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="25" />
+        <location filename="../../app/views/register_dialog.py" line="26"/>
         <source>Register case</source>
         <translation>立案</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="27" />
+        <location filename="../../app/views/register_dialog.py" line="28"/>
         <source>Event</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="28" />
+        <location filename="../../app/views/register_dialog.py" line="29"/>
         <source>Component</source>
         <translation>部件</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="38" />
+        <location filename="../../app/views/register_dialog.py" line="39"/>
         <source>What is wrong, where exactly</source>
         <translation>问题内容及具体位置</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="40" />
+        <location filename="../../app/views/register_dialog.py" line="41"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="41" />
+        <location filename="../../app/views/register_dialog.py" line="42"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="42" />
+        <location filename="../../app/views/register_dialog.py" line="43"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="43" />
+        <location filename="../../app/views/register_dialog.py" line="44"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="44" />
+        <location filename="../../app/views/register_dialog.py" line="45"/>
         <source>Description</source>
         <translation>问题描述</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="46" />
+        <location filename="../../app/views/register_dialog.py" line="47"/>
         <source>Register</source>
         <translation>立案</translation>
     </message>
     <message>
-        <location filename="../../app/views/register_dialog.py" line="47" />
+        <location filename="../../app/views/register_dialog.py" line="48"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
 </context>
 <context>
-    <name>_Legend</name>
+    <name>ReplayWindow</name>
     <message>
-        <location filename="../../app/views/map_view.py" line="933" />
+        <location filename="../../app/views/replay_panel.py" line="73"/>
+        <source>Replay — district at any time</source>
+        <translation>回放 — 任意时刻的全区态势</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="93"/>
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="96"/>
+        <location filename="../../app/views/replay_panel.py" line="111"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="98"/>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="109"/>
+        <location filename="../../app/views/replay_panel.py" line="175"/>
+        <source>Whole district</source>
+        <translation>全区</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="111"/>
+        <source>What</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="111"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="112"/>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="122"/>
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="131"/>
+        <location filename="../../app/views/replay_panel.py" line="259"/>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="193"/>
+        <source>The end must be after the start</source>
+        <translation>结束时间必须晚于开始时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="196"/>
+        <source>Replay at most one day at a time</source>
+        <translation>一次最多回放一天</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="201"/>
+        <source>Loading…</source>
+        <translation>正在载入…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="207"/>
+        <source>Could not load: %1</source>
+        <translation>无法载入：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="218"/>
+        <source>%1 fixes of %2 vehicles</source>
+        <translation>%2 辆车的 %1 个定位点</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="253"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="313"/>
+        <source>Stop</source>
+        <translation>停留</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/replay_panel.py" line="314"/>
+        <location filename="../../app/views/replay_panel.py" line="321"/>
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n 分钟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="316"/>
+        <source>Trip</source>
+        <translation>行程</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="317"/>
+        <source>%1 km, top %2 km/h</source>
+        <translation>%1 公里，最高 %2 公里/小时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="320"/>
+        <source>No signal</source>
+        <translation>无信号</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/replay_panel.py" line="329"/>
+        <source>%1 fixes · %2 stops · %3 trips</source>
+        <translation>%1 个定位点 · %2 次停留 · %3 段行程</translation>
+    </message>
+</context>
+<context>
+    <name>SyncHealthPanel</name>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="51"/>
+        <source>Last pull</source>
+        <translation>上次拉取</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="52"/>
+        <source>Last push</source>
+        <translation>上次推送</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="53"/>
+        <source>Change cursor</source>
+        <translation>变更游标</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="54"/>
+        <source>Position cursor</source>
+        <translation>定位游标</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="55"/>
+        <source>Queue depth</source>
+        <translation>待发队列</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="56"/>
+        <source>Server clock skew</source>
+        <translation>与服务器时差</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="57"/>
+        <source>Check integrity</source>
+        <translation>完整性校验</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="59"/>
+        <source>Not checked yet</source>
+        <translation>尚未校验</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="62"/>
+        <source>Table</source>
+        <translation>数据表</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="62"/>
+        <source>Rows here / server</source>
+        <translation>行数 本机 / 服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="63"/>
+        <source>Checksum here / server</source>
+        <translation>校验和 本机 / 服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="63"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="77"/>
+        <source>%1 (server not reached yet)</source>
+        <translation>%1（尚未连上服务器）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="79"/>
+        <source>%1 of %2 (%3 behind)</source>
+        <translation>%1 / %2（落后 %3）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="82"/>
+        <source>%1 waiting, %2 rejections open</source>
+        <translation>%1 条待发送，%2 条拒绝未处理</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="88"/>
+        <source>%1 s (round trip %2 ms)</source>
+        <translation>%1 秒（往返 %2 毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="95"/>
+        <source>Checking…</source>
+        <translation>正在校验…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="103"/>
+        <source>The check could not run: %1</source>
+        <translation>无法校验：%1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="109"/>
+        <source>not comparable: %1 not replicated</source>
+        <translation>无法比较：本机未同步 %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="111"/>
+        <source>equal</source>
+        <translation>一致</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="111"/>
+        <source>DIFFERENT</source>
+        <translation>不一致</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="120"/>
+        <source>Not comparable: the server moved on during the check (server at %1, here at %2); run it again.</source>
+        <translation>无法比较：校验期间服务器数据有更新（服务器 %1，本机 %2），请重新校验。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="125"/>
+        <source>This replica equals the server at change %1 (checked %2).</source>
+        <translation>本机副本与服务器在变更 %1 处完全一致（校验时间 %2）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_health.py" line="129"/>
+        <source>This replica differs from the server at change %1: see the tables marked DIFFERENT.</source>
+        <translation>本机副本与服务器在变更 %1 处不一致：见标为“不一致”的数据表。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPanels</name>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="51"/>
+        <source>Connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="71"/>
+        <source>Conflicts</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="74"/>
+        <source>Outbox ledger</source>
+        <translation>指令台账</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="77"/>
+        <source>Sync health</source>
+        <translation>同步状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="169"/>
+        <location filename="../../app/views/sync_panels.py" line="172"/>
+        <source>Cannot retry</source>
+        <translation>无法重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="181"/>
+        <source>Discard command</source>
+        <translation>放弃指令</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="182"/>
+        <source>Why is this command discarded? (recorded with your name)</source>
+        <translation>为什么放弃此指令？（将连同您的姓名记录在案）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="186"/>
+        <location filename="../../app/views/sync_panels.py" line="193"/>
+        <source>Cannot discard</source>
+        <translation>无法放弃</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="187"/>
+        <source>A reason is required: discarding is a recorded decision.</source>
+        <translation>必须填写原因：放弃指令是需要记录在案的决定。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="203"/>
+        <source>Cannot acknowledge</source>
+        <translation>无法知悉</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/sync_panels.py" line="219"/>
+        <source>The server refused your password.</source>
+        <translation>服务器拒绝了您的密码。</translation>
+    </message>
+</context>
+<context>
+    <name>VehicleFeatures</name>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="79"/>
+        <location filename="../../app/views/vehicle_features.py" line="169"/>
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="80"/>
         <source>Vehicles</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="934" />
+        <location filename="../../app/views/vehicle_features.py" line="81"/>
+        <source>Vehicles and alarms</source>
+        <translation>车辆与报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="118"/>
+        <source>Ve&amp;hicles</source>
+        <translation>车辆(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="119"/>
+        <source>Replay…</source>
+        <translation>回放…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="124"/>
+        <source>Acknowledge selected alarm…</source>
+        <translation>确认所选报警…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="129"/>
+        <source>Show every approved route</source>
+        <translation>显示全部核准路线</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="168"/>
+        <source>Alarms (%1)</source>
+        <translation>报警（%1）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="213"/>
+        <source>last fix %1 ago</source>
+        <translation>最后定位于 %1 前</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="279"/>
+        <source>the centre did not answer: showing what this workstation kept</source>
+        <translation>中心无响应：显示本工作站保存的数据</translation>
+    </message>
+</context>
+<context>
+    <name>VehicleListModel</name>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="117"/>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="117"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="117"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="117"/>
+        <source>Last fix</source>
+        <translation>最后定位</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="118"/>
+        <source>Heading</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="118"/>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="118"/>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+</context>
+<context>
+    <name>VehicleTexts</name>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="31"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="33"/>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="35"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="37"/>
+        <source>%1 d</source>
+        <translation>%1 天</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="40"/>
+        <source>%1 km/h</source>
+        <translation>%1 公里/小时</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="43"/>
         <source>Sweeper</source>
         <translation>扫路车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="934" />
+        <location filename="../../app/views/vehicle_list.py" line="43"/>
         <source>Sprinkler</source>
         <translation>洒水车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="934" />
+        <location filename="../../app/views/vehicle_list.py" line="44"/>
         <source>Muck truck</source>
         <translation>渣土车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="934" />
+        <location filename="../../app/views/vehicle_list.py" line="44"/>
+        <source>Patrol car</source>
+        <translation>巡查车</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="47"/>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="47"/>
+        <source>Stale</source>
+        <translation>信号滞后</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="47"/>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="50"/>
+        <source>Critical alarm</source>
+        <translation>紧急报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="50"/>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="51"/>
+        <source>Minor alarm</source>
+        <translation>一般报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="55"/>
+        <source>N</source>
+        <translation>北</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="55"/>
+        <source>NE</source>
+        <translation>东北</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="55"/>
+        <source>E</source>
+        <translation>东</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="55"/>
+        <source>SE</source>
+        <translation>东南</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="55"/>
+        <source>S</source>
+        <translation>南</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="56"/>
+        <source>SW</source>
+        <translation>西南</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="56"/>
+        <source>W</source>
+        <translation>西</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_list.py" line="56"/>
+        <source>NW</source>
+        <translation>西北</translation>
+    </message>
+</context>
+<context>
+    <name>_Legend</name>
+    <message>
+        <location filename="../../app/views/map_view.py" line="842"/>
+        <source>Vehicles</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/map_view.py" line="843"/>
+        <source>Sweeper</source>
+        <translation>扫路车</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/map_view.py" line="843"/>
+        <source>Sprinkler</source>
+        <translation>洒水车</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/map_view.py" line="843"/>
+        <source>Muck truck</source>
+        <translation>渣土车</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/map_view.py" line="843"/>
         <source>Patrol</source>
         <translation>巡查车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="936" />
+        <location filename="../../app/views/map_view.py" line="845"/>
         <source>Stale / offline</source>
         <translation>信号滞后/离线</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="937" />
+        <location filename="../../app/views/map_view.py" line="846"/>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/map_view.py" line="847"/>
         <source>Cases</source>
         <translation>案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="938" />
+        <location filename="../../app/views/map_view.py" line="848"/>
         <source>On time</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="938" />
+        <location filename="../../app/views/map_view.py" line="848"/>
         <source>Due soon</source>
         <translation>即将超期</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="938" />
+        <location filename="../../app/views/map_view.py" line="848"/>
         <source>Overdue</source>
         <translation>已超期</translation>
     </message>
@@ -629,12 +3097,12 @@
 <context>
     <name>_ScaleBar</name>
     <message>
-        <location filename="../../app/views/map_view.py" line="1032" />
+        <location filename="../../app/views/map_view.py" line="942"/>
         <source>%1 km</source>
         <translation>%1 公里</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="1034" />
+        <location filename="../../app/views/map_view.py" line="944"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>
@@ -642,14 +3110,18 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../../main.py" line="105" />
+        <location filename="../../main.py" line="106"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="106" />
-        <source>The server cannot be reached. You are working on this workstation's local store; commands are sent when it is back.</source>
+        <location filename="../../main.py" line="107"/>
+        <source>The server cannot be reached. You are working on this workstation&apos;s local store; commands are sent when it is back.</source>
         <translation>无法连接服务器。您正在使用本工作站的本地数据，服务器恢复后指令将自动发送。</translation>
+    </message>
+    <message>
+        <source>That point is not in any grid cell of the district</source>
+        <translation type="obsolete">该位置不在本区任何单元网格内</translation>
     </message>
 </context>
 </TS>

@@ -12,11 +12,19 @@ gateway shares.
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from core.timeutil import now_iso
+from server.api.attachments import attachments_router
+from server.api.feed import change_page_body
+from server.api.hotline import hotline_router
+from server.api.reference import reference_router
+from server.api.sync_health import WAIT_MAX_S, sync_router
+from server.api.vehicles import vehicles_router
+from server.notify import ChangeNotifier
 from server.storage import ServerStore
+from server.storage.store import CHANGE_PAGE_MAX
 
 API_VERSION = "1"
 
@@ -108,13 +116,19 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
         token, user = result
         return LoginResponse(token=token, user=UserOut(**user), server_time=now_iso())
 
+    notifier = ChangeNotifier(store)
+    app.state.notifier = notifier
+
     @app.get("/api/changes", response_model=ChangePage)
     def changes(user: User, after: Annotated[int, Query(ge=0)] = 0,
-                limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> ChangePage:
-        page, last = store.changes_after(after, limit)
-        more = bool(page) and page[-1].seq < last
-        return ChangePage(changes=[ChangeOut(**c.to_dict()) for c in page], last_seq=last,
-                          more=more, server_time=now_iso())
+                limit: Annotated[int, Query(ge=1, le=CHANGE_PAGE_MAX)] = 1000,
+                wait: Annotated[float, Query(ge=0, le=WAIT_MAX_S,
+                                             description="long-poll: seconds to wait for a change after `after`")] = 0
+                ) -> Response:
+        body, count = change_page_body(store, after, limit)
+        if count == 0 and wait > 0 and notifier.wait_for_feed(after, None, wait)[0] > after:
+            body, count = change_page_body(store, after, limit)
+        return Response(body, media_type="application/json")
 
     @app.post("/api/commands", response_model=CommandResults)
     def push_commands(body: CommandBatch, user: User) -> CommandResults:
@@ -136,6 +150,12 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
     @app.get("/api/gateway/stats")
     def stats(user: User) -> dict[str, Any]:
         return gateway_stats() if gateway_stats else {}
+
+    app.include_router(sync_router(store, notifier, current_user))
+    app.include_router(hotline_router(store, current_user))
+    app.include_router(attachments_router(store, current_user))
+    app.include_router(reference_router(store, current_user))
+    app.include_router(vehicles_router(store, current_user))
 
     @app.exception_handler(ValueError)
     def value_error(_request, exc: ValueError) -> JSONResponse:

@@ -20,6 +20,7 @@ import bisect
 import contextlib
 import dataclasses
 import logging
+import struct
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,8 @@ from core.jt808 import (
     RegisterReply,
     RegisterResult,
     ReplyResult,
+    build_header,
+    checksum,
     decode_authenticate,
     decode_batch_positions,
     decode_frame,
@@ -47,9 +50,13 @@ from core.jt808 import (
     encode_frame,
     encode_general_reply,
     encode_register_reply,
+    epoch_seconds,
+    escape,
 )
 from core.positions import FixFlag, PositionFix
-from core.timeutil import CST, from_iso, to_iso
+from core.timeutil import CST, to_iso
+from server.gateway.alarms import AlarmRunner
+from server.storage import ServerStore
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +73,7 @@ class PositionSink(Protocol):
 
 # Fixes flagged like this are not positions at all and never serve as the
 # reference for the speed check.
-_NOT_A_POSITION = FixFlag.INVALID | FixFlag.ZERO | FixFlag.OUTSIDE_CHINA
+_NOT_A_POSITION = int(FixFlag.INVALID | FixFlag.ZERO | FixFlag.OUTSIDE_CHINA)
 
 
 class SpeedCheck:
@@ -94,7 +101,7 @@ class SpeedCheck:
     def check(self, vehicle_id: str, fix: PositionFix) -> PositionFix:
         if fix.flags & _NOT_A_POSITION:
             return fix
-        t = from_iso(fix.device_time).timestamp()
+        t = epoch_seconds(fix.device_time)
         times = self._times.setdefault(vehicle_id, [])
         points = self._points.setdefault(vehicle_id, [])
         idx = bisect.bisect_right(times, t)
@@ -145,6 +152,7 @@ class _Pending:
 
 
 _STOP = object()
+_REPLY = struct.Struct(">HHHB")  # serial of this reply, then the 0x8001 body
 
 
 @dataclass(eq=False)
@@ -158,6 +166,7 @@ class _Connection:
     serial: int = 0
     closed: bool = False
     reassembler: Reassembler = field(default_factory=Reassembler)
+    _reply_prefix: dict[tuple[str, int, int], bytes] = field(default_factory=dict)
 
     def send(self, msg_id: int, body: bytes, answering: Header) -> None:
         """Send in the edition, protocol version and phone spelling of ``answering``."""
@@ -176,6 +185,31 @@ class _Connection:
     def reply(self, answering: Header, result: int) -> None:
         body = encode_general_reply(GeneralReply(answering.serial, answering.msg_id, result))
         self.send(MsgId.PLATFORM_GENERAL_REPLY, body, answering)
+
+    def reply_frame(self, answering: Header, result: int) -> bytes:
+        """The 0x8001 frame for ``answering``, to be written later with others.
+
+        The header up to the serial number is the same for every reply to
+        one terminal, so it is built once: this is the gateway's busiest
+        encoder (one reply per fix)."""
+        key = (answering.phone, answering.edition, answering.protocol_version)
+        prefix = self._reply_prefix.get(key)
+        if prefix is None:
+            header = Header(msg_id=MsgId.PLATFORM_GENERAL_REPLY, phone=answering.phone, serial=0,
+                            edition=answering.edition, protocol_version=answering.protocol_version)
+            prefix = self._reply_prefix[key] = build_header(header, 5)[:-2]
+        raw = prefix + _REPLY.pack(self.serial, answering.serial & 0xFFFF,
+                                   answering.msg_id & 0xFFFF, result & 0xFF)
+        self.serial = (self.serial + 1) & 0xFFFF
+        return b"\x7e" + escape(raw + bytes((checksum(raw),))) + b"\x7e"
+
+    def send_frames(self, frames: list[bytes]) -> None:
+        if self.closed or self.writer.is_closing():
+            return
+        self.writer.write(b"".join(frames))
+        if self.writer.transport.get_write_buffer_size() > self.max_write_buffer:
+            log.warning("jt808 %s: not reading replies, dropping the connection", self.peer)
+            self.abort()
 
     def abort(self) -> None:
         self.closed = True
@@ -196,7 +230,8 @@ class JT808Gateway:
                  flush_interval: float = 0.1, max_bad_frames: int = 50,
                  max_buffer: int = 64 * 1024, max_write_buffer: int = 256 * 1024,
                  queue_limit: int = 100_000, sink_threads: int = 8,
-                 impossible_speed_kmh: float = 200.0, backlog: int = 2048):
+                 impossible_speed_kmh: float = 200.0, backlog: int = 2048,
+                 alarms: AlarmRunner | bool = True, max_alarm_batches: int = 200):
         self.sink = sink
         self.host = host
         self._requested_port = port
@@ -210,6 +245,15 @@ class JT808Gateway:
         self.sink_threads = sink_threads
         self.backlog = backlog
         self.speed_check = SpeedCheck(impossible_speed_kmh)
+        # Alarms are judged from what was stored, on a thread of their own.
+        self.alarms: AlarmRunner | None = None
+        if isinstance(alarms, AlarmRunner):
+            self.alarms = alarms
+        elif alarms and isinstance(sink, ServerStore):
+            self.alarms = AlarmRunner(sink)
+        self.max_alarm_batches = max_alarm_batches
+        self._alarm_pool: ThreadPoolExecutor | None = None
+        self._alarm_jobs: set[asyncio.Future[Any]] = set()
         self._server: asyncio.Server | None = None
         self._closing = False
         self._queue: asyncio.Queue[Any] | None = None
@@ -223,6 +267,7 @@ class JT808Gateway:
             "connections_total", "frames", "bad_frames", "bad_messages", "positions_received",
             "positions_refused", "positions_stored", "store_errors", "garbage_bytes",
             "disconnected_bad_frames", "disconnected_overflow", "disconnected_idle",
+            "alarm_batches_dropped",
         ), 0)
         self.port = 0
 
@@ -234,6 +279,8 @@ class JT808Gateway:
         self._queue = asyncio.Queue(maxsize=self.queue_limit)
         self._sink_pool = ThreadPoolExecutor(self.sink_threads, thread_name_prefix="jt808-sink")
         self._store_pool = ThreadPoolExecutor(1, thread_name_prefix="jt808-store")
+        if self.alarms is not None:
+            self._alarm_pool = ThreadPoolExecutor(1, thread_name_prefix="jt808-alarms")
         self._writer_task = asyncio.create_task(self._writer_loop(), name="jt808-writer")
         self._server = await asyncio.start_server(
             self._handle, self.host, self._requested_port, backlog=self.backlog,
@@ -256,7 +303,8 @@ class JT808Gateway:
         for task in list(self._handlers):
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
-        for pool in (self._sink_pool, self._store_pool):
+        await asyncio.gather(*self._alarm_jobs, return_exceptions=True)
+        for pool in (self._sink_pool, self._store_pool, self._alarm_pool):
             if pool is not None:
                 # Shut down off the loop: a login may still be running in a
                 # worker after its connection task was cancelled.
@@ -272,6 +320,7 @@ class JT808Gateway:
         }
         return {
             **self._counts,
+            **(self.alarms.stats() if self.alarms is not None else {}),
             "connections_open": len(self._conns),
             "queue_depth": self._queue.qsize() if self._queue is not None else 0,
             "terminals": terminals,
@@ -501,11 +550,40 @@ class JT808Gateway:
             log.exception("jt808: store_fixes failed for %d fixes", len(pairs))
             self._counts["store_errors"] += 1
             result = ReplyResult.FAILURE
+        # One write per connection per batch: a terminal with several reports
+        # in flight gets all its replies in one segment, not one syscall each.
+        replies: dict[_Connection, list[bytes]] = {}
         for pending in batch:
+            replies.setdefault(pending.conn, []).append(
+                pending.conn.reply_frame(pending.header, result))
+        for conn, frames in replies.items():
             try:
-                pending.conn.reply(pending.header, result)
+                conn.send_frames(frames)
             except (ConnectionError, OSError) as exc:
-                log.debug("jt808 %s: reply lost: %s", pending.conn.peer, exc)
+                log.debug("jt808 %s: reply lost: %s", conn.peer, exc)
+        if result == ReplyResult.SUCCESS:
+            self._judge_alarms(pairs)
+
+    def _judge_alarms(self, pairs: list[tuple[str, PositionFix]]) -> None:
+        if self.alarms is None or self._alarm_pool is None:
+            return
+        if len(self._alarm_jobs) >= self.max_alarm_batches:
+            # The database cannot keep up with alarms and positions both;
+            # positions win, and the drop is counted, never silent.
+            self._counts["alarm_batches_dropped"] += 1
+            log.error("jt808: alarm judging %d batches behind; dropped one", len(self._alarm_jobs))
+            return
+        job = asyncio.get_running_loop().run_in_executor(self._alarm_pool, self._run_alarms, pairs)
+        self._alarm_jobs.add(job)
+        job.add_done_callback(self._alarm_jobs.discard)
+
+    def _run_alarms(self, pairs: list[tuple[str, PositionFix]]) -> None:
+        assert self.alarms is not None
+        try:
+            self.alarms.process(pairs)
+        except Exception:  # alarms must never stop the gateway
+            self.alarms.errors += 1
+            log.exception("jt808: alarm judging failed on %d fixes", len(pairs))
 
 
 __all__ = ["JT808Gateway", "PositionSink", "SpeedCheck"]

@@ -1,18 +1,22 @@
 """Simulated GPS terminals that speak real JT/T 808 over TCP.
 
 ``SimulatedTerminal`` is one terminal (connect, register, authenticate,
-heartbeat, report); ``Driver`` moves a vehicle between cell centres;
-``drive`` runs one terminal on the road with blind-area buffering and
-reconnection; ``run_fleet`` runs a whole fleet read from the server's
-database.  Everything here is asyncio: create and use the objects on one
-event loop.  The database is read once, synchronously, before the loop
-starts (``load_fleet``).
+heartbeat, report; optionally misbehaving: corrupt copies of its frames and
+garbage between them); ``Driver`` moves a vehicle between random nearby
+cell centres and ``routes.RouteDriver`` along a realistic route (a street
+swept back and forth, a muck truck's shuttle between sites, a patrol loop);
+``drive`` runs one terminal on the road with coverage gaps, blind-area
+buffering, 0x0704 back-fill and reconnection; ``run_fleet`` runs a whole
+fleet.  Everything here is asyncio: create and use the objects on one event
+loop.  The database is read (and the demo geofences written) once,
+synchronously, before the loop starts (``load_district``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import random
@@ -84,7 +88,8 @@ class SimulatedTerminal:
 
     def __init__(self, phone: str, host: str, port: int, *,
                  edition: Edition = Edition.V2013, plate: str = "",
-                 reply_timeout: float = 5.0, imei: str = "860000000000000"):
+                 reply_timeout: float = 5.0, imei: str = "860000000000000",
+                 misbehave: float = 0.0, rng: random.Random | None = None):
         self.phone = phone
         self.wire_phone = phone_for_edition(phone, edition)
         self.host = host
@@ -99,6 +104,12 @@ class SimulatedTerminal:
         self._writer: asyncio.StreamWriter | None = None
         self._read_task: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
+        # A faulty terminal: this share of its frames is preceded by a copy
+        # with a broken check byte, or by line noise.  The real frame still
+        # follows, so it keeps working; the gateway must drop the junk.
+        self.misbehave = misbehave
+        self.junk_sent = 0
+        self._rng = rng or random.Random()
 
     @property
     def connected(self) -> bool:
@@ -175,8 +186,25 @@ class SimulatedTerminal:
         serial = self._serial
         self._serial = (self._serial + 1) & 0xFFFF
         header = Header(msg_id=msg_id, phone=self.wire_phone, serial=serial, edition=self.edition)
-        self._writer.write(encode_frame(header, body))
+        frame = encode_frame(header, body)
+        if self.misbehave and self._rng.random() < self.misbehave:
+            self._writer.write(self._junk(frame))
+            self.junk_sent += 1
+        self._writer.write(frame)
         return serial
+
+    def _junk(self, frame: bytes) -> bytes:
+        if self._rng.random() < 0.5:
+            # The same frame with its check byte broken (the byte before the
+            # closing 0x7E, unless that is an escape pair).
+            broken = bytearray(frame)
+            if broken[-3] != 0x7D:
+                broken[-2] ^= 0x55
+                if broken[-2] in (0x7D, 0x7E):
+                    broken[-2] ^= 0x01
+                return bytes(broken)
+        noise = bytes(self._rng.randrange(256) for _ in range(self._rng.randint(3, 40)))
+        return b"\x7e" + noise.replace(b"\x7e", b"\x00") + b"\x7e"
 
     async def request(self, msg_id: int, body: bytes = b"") -> Any:
         """Send a message and wait for the reply to it (GeneralReply or RegisterReply)."""
@@ -327,17 +355,48 @@ class DriveStats:
     buffered: int = 0
     connects: int = 0
     failures: int = 0
+    gaps: int = 0  # coverage gaps entered
+    junk: int = 0  # corrupt frames and noise sent by a misbehaving terminal
 
 
-async def drive(terminal: SimulatedTerminal, driver: Driver, stop: asyncio.Event, *,
+class CoverageGaps:
+    """When a terminal has no signal (a tunnel, an underground car park, a
+    dead spot): gaps start at random, ``per_minute`` on average, and last
+    ``min_s``-``max_s`` seconds.  Used by one task on its event loop."""
+
+    def __init__(self, rng: random.Random, per_minute: float = 0.05,
+                 min_s: float = 20.0, max_s: float = 90.0):
+        self.rng = rng
+        self.per_minute = per_minute
+        self.min_s = min_s
+        self.max_s = max_s
+        self._until = 0.0
+        self._checked: float | None = None
+
+    def blind(self, now: float) -> bool:
+        """True while in a gap (``now`` from the loop's monotonic clock)."""
+        dt = 0.0 if self._checked is None else now - self._checked
+        self._checked = now
+        if now < self._until:
+            return True
+        if self.per_minute > 0 and self.rng.random() < self.per_minute * dt / 60.0:
+            self._until = now + self.rng.uniform(self.min_s, self.max_s)
+            return True
+        return False
+
+
+async def drive(terminal: SimulatedTerminal, driver: Any, stop: asyncio.Event, *,
                 interval: float = 2.0, heartbeat_every: int = 10,
                 max_backoff: float = 30.0, buffer_limit: int = 2000,
-                stats: DriveStats | None = None) -> DriveStats:
+                stats: DriveStats | None = None,
+                gaps: CoverageGaps | None = None) -> DriveStats:
     """Report a fix every ``interval`` seconds until ``stop`` is set.
 
-    Fixes that cannot be delivered (no connection, failure reply) are kept,
-    like a real terminal's blind-area buffer, and sent as 0x0704 back-fill
-    after the next login.  Reconnects with exponential backoff and jitter.
+    ``driver`` is a ``Driver`` or a ``routes.RouteDriver``.  Fixes that
+    cannot be delivered (a coverage gap, no connection, a failure reply) are
+    kept, like a real terminal's blind-area buffer, and sent as 0x0704
+    back-fill after the next login.  Reconnects with exponential backoff
+    and jitter.
     """
     stats = stats or DriveStats()
     loop = asyncio.get_running_loop()
@@ -347,15 +406,29 @@ async def drive(terminal: SimulatedTerminal, driver: Driver, stop: asyncio.Event
     last_move = loop.time()
     ticks = 0
     rng = driver.rng
+    blind = False
     try:
         while not stop.is_set():
             now = loop.time()
             lon, lat = driver.advance(now - last_move)
             last_move = now
+            speed = getattr(driver, "current_speed_kmh", driver.speed_kmh)
             fix = PositionFix(
                 terminal_phone=terminal.phone, device_time=now_iso(), lon=round(lon, 6),
-                lat=round(lat, 6), altitude_m=45, speed_kmh=round(driver.speed_kmh, 1),
-                heading=driver.heading, status=STATUS_DRIVING)
+                lat=round(lat, 6), altitude_m=45, speed_kmh=round(speed, 1),
+                heading=driver.heading, alarm=getattr(driver, "alarm_bits", 0),
+                status=STATUS_DRIVING if speed > 0 else STATUS_DRIVING & ~1)
+            if gaps is not None and gaps.blind(now):
+                if not blind:
+                    stats.gaps += 1
+                    blind = True
+                    await terminal.close()  # no signal, no connection
+                backlog.append(fix)
+                stats.buffered = len(backlog)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
+                continue
+            blind = False
             if not terminal.authenticated and now >= next_attempt:
                 try:
                     await terminal.connect()
@@ -391,6 +464,7 @@ async def drive(terminal: SimulatedTerminal, driver: Driver, stop: asyncio.Event
             else:
                 backlog.append(fix)
             stats.buffered = len(backlog)
+            stats.junk = terminal.junk_sent
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
     finally:
@@ -451,6 +525,85 @@ def load_fleet(db_url: str, limit: int | None = None
     return vehicles, lon, lat
 
 
+@dataclass
+class District:
+    """What the fleet drives on, read from the server database."""
+
+    vehicles: list[FleetVehicle]
+    cell_codes: list[str]
+    gcj_lon: np.ndarray  # cell centres, GCJ-02
+    gcj_lat: np.ndarray
+
+
+def load_district(db_url: str, limit: int | None = None) -> District:
+    """Vehicles and cell centres (GCJ-02) from the server database.
+
+    Blocking: call before the event loop starts or in an executor."""
+    from sqlalchemy import create_engine, select
+
+    from server.storage import schema as s
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            query = select(s.vehicles.c.vehicle_id, s.vehicles.c.kind,
+                           s.vehicles.c.terminal_phone, s.vehicles.c.plate
+                           ).order_by(s.vehicles.c.vehicle_id)
+            if limit is not None:
+                query = query.limit(limit)
+            vehicles = [FleetVehicle(r.vehicle_id, r.kind, r.terminal_phone, r.plate)
+                        for r in conn.execute(query)]
+            cells = conn.execute(select(s.cells.c.code, s.cells.c.center_lon, s.cells.c.center_lat)
+                                 .order_by(s.cells.c.code)).all()
+    finally:
+        engine.dispose()
+    return District(vehicles, [c[0] for c in cells],
+                    np.array([c[1] for c in cells], dtype=np.float64),
+                    np.array([c[2] for c in cells], dtype=np.float64))
+
+
+def ensure_geofences(db_url: str, geofences: list[dict[str, Any]]) -> int:
+    """Write the demo's rules into the server's database where missing (by
+    id); returns how many were added.  Blocking."""
+    from server.storage import ServerStore
+    from server.storage import positions as pos
+
+    store = ServerStore(db_url)
+    try:
+        have = {r["geofence_id"] for r in pos.geofence_rows(store, active_only=False)}
+        added = 0
+        for fence in geofences:
+            if fence["geofence_id"] not in have:
+                pos.save_geofence(store, fence, "simulator")
+                added += 1
+        return added
+    finally:
+        store.close()
+
+
+def approved_routes(db_url: str) -> dict[str, list[tuple[float, float]]]:
+    """vehicle id -> its corridor's line (GCJ-02), for vehicles bound by
+    exactly one active corridor: a truck drives the route it was approved
+    for, the one the alarm judge holds it to.  Blocking."""
+    from server.storage import ServerStore
+    from server.storage import positions as pos
+
+    store = ServerStore(db_url)
+    try:
+        rows = [r for r in pos.geofence_rows(store) if r["kind"] == "corridor" and r["geometry"]]
+    finally:
+        store.close()
+    found: dict[str, list[list[tuple[float, float]]]] = {}
+    for row in rows:
+        geometry = json.loads(row["geometry"])
+        if geometry.get("type") != "LineString":
+            continue
+        line = [(float(x), float(y)) for x, y in geometry["coordinates"]]
+        for vehicle_id in json.loads(row["vehicle_ids"] or "[]"):
+            found.setdefault(vehicle_id, []).append(line)
+    return {v: lines[0] for v, lines in found.items() if len(lines) == 1 and len(lines[0]) >= 2}
+
+
 def edition_for(index: int) -> Edition:
     """Mostly 2013 terminals, every fifth a 2019 one, as in a mixed fleet."""
     return Edition.V2019 if index % 5 == 4 else Edition.V2013
@@ -459,11 +612,23 @@ def edition_for(index: int) -> Edition:
 async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.ndarray, *,
                     host: str, port: int, interval: float = 2.0, speedup: float = 10.0,
                     seconds: float | None = None, seed: int | None = None,
-                    stop: asyncio.Event | None = None) -> dict[str, DriveStats]:
-    """Drive every vehicle until ``seconds`` pass or ``stop`` is set."""
+                    stop: asyncio.Event | None = None, routes: Sequence[Any] | None = None,
+                    misbehaving: Iterable[int] = (), gaps_per_minute: float = 0.0,
+                    misconduct: float = 0.1) -> dict[str, DriveStats]:
+    """Drive every vehicle until ``seconds`` pass or ``stop`` is set.
+
+    Without ``routes`` a vehicle wanders between nearby cell centres
+    (``lon``/``lat``, WGS-84); with them (``routes.Route`` in WGS-84, one
+    per vehicle) it drives its route.  ``misbehaving``: indexes of
+    terminals that send junk; ``gaps_per_minute``: how often a terminal
+    loses coverage (and back-fills afterwards).
+    """
+    from server.simulator.routes import RouteDriver
+
     stop = stop or asyncio.Event()
     master = random.Random(seed)
     results: dict[str, DriveStats] = {}
+    faulty = set(misbehaving)
     tasks = []
 
     async def one(index: int, vehicle: FleetVehicle) -> None:
@@ -472,9 +637,17 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), rng.random() * min(interval, 2.0))
         terminal = SimulatedTerminal(vehicle.terminal_phone, host, port,
-                                     edition=edition_for(index), plate=vehicle.plate)
-        driver = Driver(lon, lat, demo_speed_kmh(vehicle.kind, speedup), rng=rng)
-        await drive(terminal, driver, stop, interval=interval, stats=results[vehicle.vehicle_id])
+                                     edition=edition_for(index), plate=vehicle.plate,
+                                     misbehave=0.05 if index in faulty else 0.0, rng=rng)
+        driver: Any
+        if routes is not None:
+            driver = RouteDriver(routes[index], demo_speed_kmh(vehicle.kind, speedup), rng=rng,
+                                 misconduct=misconduct, time_scale=speedup)
+        else:
+            driver = Driver(lon, lat, demo_speed_kmh(vehicle.kind, speedup), rng=rng)
+        gaps = CoverageGaps(rng, gaps_per_minute) if gaps_per_minute > 0 else None
+        await drive(terminal, driver, stop, interval=interval, stats=results[vehicle.vehicle_id],
+                    gaps=gaps)
 
     for index, vehicle in enumerate(vehicles):
         results[vehicle.vehicle_id] = DriveStats()
@@ -491,6 +664,7 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
 
 
 __all__ = [
-    "DriveStats", "Driver", "FleetVehicle", "SimulatedTerminal", "TerminalError",
-    "demo_speed_kmh", "drive", "edition_for", "load_fleet", "run_fleet",
+    "CoverageGaps", "District", "DriveStats", "Driver", "FleetVehicle", "SimulatedTerminal",
+    "TerminalError", "approved_routes", "demo_speed_kmh", "drive", "edition_for", "ensure_geofences",
+    "load_district", "load_fleet", "run_fleet",
 ]

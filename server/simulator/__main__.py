@@ -1,8 +1,13 @@
 """``python -m server.simulator``: drive the demo fleet over real JT/T 808.
 
-Reads vehicles and cell centres from the server database (read only), then
-runs one terminal per vehicle against the gateway until ``--seconds`` pass
-or it is interrupted, and prints one JSON summary line.
+Reads vehicles and cells from the server database, lays out realistic
+routes (sweepers and sprinklers on streets, muck trucks shuttling between
+sites along approved routes, patrol loops), writes the demo's geofences for
+them where missing (each muck truck's route as its corridor, a school zone,
+a parking limit), then runs one terminal per vehicle against the gateway
+until ``--seconds`` pass or it is interrupted, and prints one JSON summary
+line.  Terminals lose coverage now and then and back-fill with 0x0704; a
+few misbehave (corrupt frames, line noise) so the gateway's defences show.
 """
 
 from __future__ import annotations
@@ -15,7 +20,11 @@ import logging
 import signal
 import sys
 
-from server.simulator import load_fleet, run_fleet
+import numpy as np
+
+from core.coords import gcj02_to_wgs84_array
+from server.simulator import approved_routes, ensure_geofences, load_district, run_fleet
+from server.simulator.routes import CellGrid, Route, build_routes, demo_geofences, to_wgs
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,26 +35,58 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--terminals", type=int, default=None,
                    help="drive at most this many vehicles, by vehicle id (default: all)")
     p.add_argument("--interval", type=float, default=2.0, help="seconds between reports")
-    p.add_argument("--speedup", type=float, default=10.0,
-                   help="drive this many times faster than real (capped below 200 km/h)")
+    p.add_argument("--speedup", type=float, default=1.0,
+                   help="drive this many times faster than real (capped below 200 km/h); "
+                        "1 is the real pace: sweepers at 8 km/h")
     p.add_argument("--seconds", type=float, default=None, help="stop after this long")
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
+    p.add_argument("--wander", action="store_true",
+                   help="wander between nearby cells instead of driving routes")
+    p.add_argument("--misbehaving", type=int, default=-1,
+                   help="terminals that send corrupt frames and noise (default: one in 40)")
+    p.add_argument("--gaps-per-minute", type=float, default=0.05,
+                   help="how often a terminal loses coverage, per minute (0: never)")
+    p.add_argument("--misconduct", type=float, default=0.1,
+                   help="how often a muck truck leaves its route or waits too long (0-1)")
+    p.add_argument("--no-geofences", action="store_true",
+                   help="do not write the demo's geofences into the database")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     if args.interval <= 0 or args.speedup <= 0:
         p.error("--interval and --speedup must be positive")
+    if args.gaps_per_minute < 0 or not 0 <= args.misconduct <= 1:
+        p.error("--gaps-per-minute must be >= 0 and --misconduct within 0-1")
     return args
 
 
 async def _main(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
-    vehicles, lon, lat = await loop.run_in_executor(None, load_fleet, args.db, args.terminals)
+    district = await loop.run_in_executor(None, load_district, args.db, args.terminals)
+    vehicles = district.vehicles
     if not vehicles:
         print("no vehicles in the database", file=sys.stderr)
         return 2
-    if len(lon) == 0:
+    if len(district.gcj_lon) == 0:
         print("no cells in the database to drive between", file=sys.stderr)
         return 2
+    # Terminals report WGS-84; the cells are GCJ-02 map data.
+    lon, lat = gcj02_to_wgs84_array(district.gcj_lon, district.gcj_lat)
+    routes: list[Route] | None = None
+    if not args.wander:
+        grid = CellGrid(district.gcj_lon, district.gcj_lat)
+        gcj_routes = build_routes([v.kind for v in vehicles], grid, args.seed)
+        # A truck with an approved route already on record drives that one.
+        approved = await loop.run_in_executor(None, approved_routes, args.db)
+        for i, vehicle in enumerate(vehicles):
+            if vehicle.kind == "muck_truck" and vehicle.vehicle_id in approved:
+                gcj_routes[i] = Route("shuttle", approved[vehicle.vehicle_id], gcj_routes[i].name)
+        if not args.no_geofences:
+            fences = demo_geofences(vehicles, gcj_routes, grid, district.cell_codes, args.seed)
+            await loop.run_in_executor(None, ensure_geofences, args.db, fences)
+        routes = [Route(r.kind, to_wgs(r.points), r.name) for r in gcj_routes]
+    count = len(vehicles) // 40 if args.misbehaving < 0 else args.misbehaving
+    misbehaving = set(np.random.default_rng(args.seed).choice(
+        len(vehicles), size=min(count, len(vehicles)), replace=False).tolist()) if count else set()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
@@ -54,7 +95,9 @@ async def _main(args: argparse.Namespace) -> int:
                                      len(vehicles), args.host, args.port)
     results = await run_fleet(vehicles, lon, lat, host=args.host, port=args.port,
                               interval=args.interval, speedup=args.speedup,
-                              seconds=args.seconds, seed=args.seed, stop=stop)
+                              seconds=args.seconds, seed=args.seed, stop=stop, routes=routes,
+                              misbehaving=misbehaving, gaps_per_minute=args.gaps_per_minute,
+                              misconduct=args.misconduct)
     summary = {
         "terminals": len(results),
         "sent": sum(r.sent for r in results.values()),
@@ -63,6 +106,9 @@ async def _main(args: argparse.Namespace) -> int:
         "buffered": sum(r.buffered for r in results.values()),
         "connects": sum(r.connects for r in results.values()),
         "failures": sum(r.failures for r in results.values()),
+        "gaps": sum(r.gaps for r in results.values()),
+        "junk": sum(r.junk for r in results.values()),
+        "misbehaving": len(misbehaving),
     }
     print(json.dumps(summary), flush=True)
     return 0

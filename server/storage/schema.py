@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -125,8 +126,40 @@ cases = Table(
     Column("updated_by", String(64)),
     Column("updated_at", String(32)),
     Column("updated_from", String(64)),
+    # The full case loop (core/cases.py, docs/case-loop.md).
+    Column("verified_at", String(32)),
+    Column("checked_at", String(32)),
+    Column("extension_count", Integer, nullable=False, server_default="0"),
+    Column("rework_count", Integer, nullable=False, server_default="0"),
+    Column("escalation_level", Integer, nullable=False, server_default="0"),
+    Column("escalated_at", String(32)),
+    Column("paused_at", String(32)),  # returned or deferred: the clock stopped here
+    Column("remaining_minutes", Float),  # ... with this much of the limit left
+    Column("ticket_id", String(64), unique=True),  # the 12345 ticket this case answers
+    Column("caller", Text),
+    Column("caller_phone", String(32)),
+    Column("due_by", String(32)),  # the ticket's own time limit
+    Column("callback_result", String(16)),
+    Column("callback_at", String(32)),
 )
 Index("ix_cases_status", cases.c.status)
+
+# Photos and documents of a case.  The bytes stay on the server and are
+# fetched on demand; the change feed carries the row without them.
+attachments = Table(
+    "attachments", metadata,
+    Column("attachment_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("uploaded_from", String(64), nullable=False),
+    Column("uploaded_at", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+Index("ix_attachments_case", attachments.c.case_id)
 
 case_events = Table(
     "case_events", metadata,
@@ -186,6 +219,8 @@ positions = Table(
     Column("flags", Integer, nullable=False),
 )
 Index("ix_positions_vehicle_time", positions.c.vehicle_id, positions.c.device_time)
+# Whole-district replay reads every vehicle's fixes in a time window.
+Index("ix_positions_time", positions.c.device_time)
 
 vehicle_latest = Table(
     "vehicle_latest", metadata,
@@ -202,6 +237,48 @@ vehicle_latest = Table(
     Column("flags", Integer, nullable=False),
 )
 
+# Vehicle alarms: the terminal's alarm bits and the platform's geofences
+# (server/storage/positions.py).  A row stays until a person acknowledges
+# it with a note; who, when, from where and the note are kept on the row.
+alarms = Table(
+    "alarms", metadata,
+    Column("alarm_id", String(36), primary_key=True),
+    Column("vehicle_id", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),  # core.alarms.AlarmKind
+    Column("severity", String(16), nullable=False),
+    Column("source", String(64), nullable=False),  # geofence id, or "bit:N"
+    Column("raised_at", String(32), nullable=False),  # device time of the fix
+    Column("received_at", String(32), nullable=False),
+    Column("lon", Float, nullable=False),  # WGS-84, as the fix
+    Column("lat", Float, nullable=False),
+    Column("position_id", BigInteger),
+    Column("detail", Text, nullable=False),  # JSON
+    Column("ended_at", String(32)),  # device time the condition stopped
+    Column("acknowledged_by", String(64)),
+    Column("acknowledged_at", String(32)),
+    Column("ack_workstation", String(64)),
+    Column("ack_note", Text),
+    Column("version", Integer, nullable=False, default=1),
+)
+Index("ix_alarms_open", alarms.c.acknowledged_at, alarms.c.raised_at)
+Index("ix_alarms_vehicle", alarms.c.vehicle_id, alarms.c.kind, alarms.c.source)
+
+geofences = Table(
+    "geofences", metadata,
+    Column("geofence_id", String(36), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # corridor | forbidden | parking
+    Column("geometry", Text),  # GeoJSON (GCJ-02): LineString, Polygon, MultiPolygon
+    Column("cell_codes", Text, nullable=False, default="[]"),  # JSON: areas made of cells
+    Column("width_m", Float, nullable=False, default=0.0),  # corridor half-width
+    Column("max_minutes", Float, nullable=False, default=0.0),  # parking limit
+    Column("vehicle_kinds", Text, nullable=False, default="[]"),  # JSON: who it binds
+    Column("vehicle_ids", Text, nullable=False, default="[]"),
+    Column("active", Integer, nullable=False, default=1),
+    Column("updated_by", String(64)),
+    Column("updated_at", String(32)),
+)
+
 # Which rows of which table travel in the change feed, keyed how.
 ENTITY_TABLES = {
     "region": (regions, "code"),
@@ -211,6 +288,9 @@ ENTITY_TABLES = {
     "case": (cases, "case_id"),
     "case_event": (case_events, "event_id"),
     "user": (users, "username"),
+    "alarm": (alarms, "alarm_id"),
+    "geofence": (geofences, "geofence_id"),
+    "attachment": (attachments, "attachment_id"),
 }
 # Columns that never leave the server.
-PRIVATE_COLUMNS = {"user": {"password_hash"}}
+PRIVATE_COLUMNS = {"user": {"password_hash"}, "attachment": {"data"}}

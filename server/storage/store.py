@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
-    bindparam,
     create_engine,
     event,
     func,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from core.cases import (
+    ENDPOINT_ONLY,
     CaseState,
     Command,
     CommandKind,
@@ -42,12 +42,14 @@ from core.cases import (
 from core.categories import CategoryTree
 from core.passwords import hash_password, verify_password
 from core.positions import PositionFix
-from core.resources import load_categories
+from core.resources import load_calendar, load_categories
 from core.timeutil import from_iso, now_iso
 from core.worktime import WorkCalendar
+from server.storage import positions
 from server.storage import schema as s
+from server.storage.migrate import add_missing_columns
 
-CHANGE_PAGE_MAX = 5000
+CHANGE_PAGE_MAX = 20000  # pages this big keep an initial download of a million rows fast
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class ServerStore:
         self.engine = make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
         s.metadata.create_all(self.engine)
+        add_missing_columns(self.engine, s.metadata)
         with self.engine.begin() as conn:
             if conn.execute(select(s.change_counter.c.id)).first() is None:
                 try:
@@ -92,7 +95,7 @@ class ServerStore:
                 except IntegrityError:
                     pass  # another server process created it first
         self.categories = categories or load_categories()
-        self.calendar = calendar or WorkCalendar()
+        self.calendar = calendar or load_calendar()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -227,6 +230,9 @@ class ServerStore:
             command_id = raw.get("command_id") if isinstance(raw, dict) else None
             return {"command_id": command_id, "outcome": "rejected",
                     "reason": {"code": "malformed", "message": f"malformed command: {exc}", "params": {}}}
+        if command.kind in ENDPOINT_ONLY:
+            return {"command_id": command.command_id, "outcome": "rejected", "reason": {
+                "code": "malformed", "message": f"{command.kind.value} has its own endpoint", "params": {}}}
         with self.writing() as conn:
             seen = conn.execute(select(s.commands.c.result).where(
                 s.commands.c.command_id == command.command_id)).scalar_one_or_none()
@@ -256,12 +262,17 @@ class ServerStore:
                 s.departments.c.department_id == d)).first() is not None,
             cell_exists=lambda c: conn.execute(select(s.cells.c.code).where(
                 s.cells.c.code == c)).first() is not None,
+            user_department=user.get("department_id"),
         )
         try:
             new_state, case_event = apply_command(state, command, ctx)
+            if state is None and new_state.ticket_id and conn.execute(select(s.cases.c.case_id).where(
+                    s.cases.c.ticket_id == new_state.ticket_id)).first() is not None:
+                raise CommandRejected("ticket_exists", f"ticket {new_state.ticket_id} already has a case",
+                                      ticket_id=new_state.ticket_id)
         except CommandRejected as exc:
             return {**base, "outcome": "rejected", "reason": exc.to_dict()}
-        if command.kind is CommandKind.REGISTER:
+        if command.kind is CommandKind.REGISTER and new_state.number is None:
             new_state.number = self._next_case_number(conn, command.issued_at)
         data = new_state.to_dict()
         if state is None:
@@ -324,46 +335,16 @@ class ServerStore:
             return None
         return row.vehicle_id
 
+    # Position and alarm storage lives in server/storage/positions.py; these
+    # methods keep the gateway's PositionSink and the API working.
+
     def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> int:
         """Store (vehicle_id, fix) pairs in one transaction; update each
         vehicle's latest position when the fix is newer by device time."""
-        if not fixes:
-            return 0
-        recv = now_iso()
-        rows = [{"vehicle_id": vid, "device_time": f.device_time, "recv_time": recv, "lon": f.lon,
-                 "lat": f.lat, "altitude_m": f.altitude_m, "speed_kmh": f.speed_kmh,
-                 "heading": f.heading, "alarm": f.alarm, "status": f.status, "flags": f.flags}
-                for vid, f in fixes]
-        with self.engine.begin() as conn:
-            ids = conn.execute(insert(s.positions).returning(
-                s.positions.c.position_id, sort_by_parameter_order=True), rows).scalars().all()
-            newest: dict[str, dict[str, Any]] = {}
-            for pid, row in zip(ids, rows, strict=True):
-                vehicle_id = str(row["vehicle_id"])
-                current = newest.get(vehicle_id)
-                if current is None or str(row["device_time"]) >= current["device_time"]:
-                    newest[vehicle_id] = {**row, "position_id": pid}
-            existing = {r.vehicle_id: r.device_time for r in conn.execute(
-                select(s.vehicle_latest.c.vehicle_id, s.vehicle_latest.c.device_time).where(
-                    s.vehicle_latest.c.vehicle_id.in_(list(newest))))}
-            columns = list(s.vehicle_latest.c.keys())
-            inserts = [{k: row[k] for k in columns} for vid, row in newest.items() if vid not in existing]
-            updates = [{**{k: row[k] for k in columns if k != "vehicle_id"}, "b_vehicle_id": vid}
-                       for vid, row in newest.items()
-                       if vid in existing and row["device_time"] >= existing[vid]]
-            if inserts:
-                conn.execute(insert(s.vehicle_latest), inserts)
-            if updates:
-                conn.execute(update(s.vehicle_latest)
-                             .where(s.vehicle_latest.c.vehicle_id == bindparam("b_vehicle_id"))
-                             .values({k: bindparam(k) for k in columns if k != "vehicle_id"}), updates)
-        return len(rows)
+        return positions.store_fixes(self, fixes)
 
     def positions_after(self, after: int, limit: int = 5000) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(s.positions).where(s.positions.c.position_id > after)
-                                .order_by(s.positions.c.position_id).limit(max(1, min(limit, 20000)))).mappings().all()
-        return [dict(r) for r in rows]
+        return positions.positions_after(self, after, limit)
 
     def latest_positions(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

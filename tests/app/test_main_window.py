@@ -43,15 +43,15 @@ def test_command_for_a_case_the_server_does_not_have_is_rejected_and_shown(qtbot
         report = engine.sync_once()
         window.apply_summary(report.summary)
         assert report.summary.rejected
-        assert window.rejections.count() == 1
-        text = window.rejections.item(0).text()
+        cards = window.sync_panels.conflicts.cards
+        assert len(cards) == 1
+        text = cards[0].title.text() + cards[0].sentence.text()
         assert "服务器上不存在该案卷" in text and "2026010100001" in text
         assert not window.rejections_dock.isHidden()
         assert store.case(ghost.case_id).status is CaseStatus.REGISTERED  # taken back
         assert not window.status.rejected.isHidden()
-        window.rejections.item(0).setSelected(True)
-        window._acknowledge_selected()
-        assert window.rejections.count() == 0 and store.counts().rejected == 0
+        cards[0].acknowledge_button.click()
+        assert window.sync_panels.conflicts.cards == [] and store.counts().rejected == 0
     finally:
         install_translation(qapp, "en")
 

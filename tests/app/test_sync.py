@@ -58,6 +58,8 @@ def test_register_dispatch_close_round_trip(sqlite_server, tmp_path):
     assert store.counts().waiting == 0
     assert [e["kind"] for e in store.case_events(case_id)] == ["register_case", "dispatch_case"]
     assert not any(e["pending"] for e in store.case_events(case_id))
+    desk.report_handled(case_id)
+    desk.check_case(case_id)
     desk.close_case(case_id)
     engine.sync_once()
     assert store.case(case_id).status is CaseStatus.CLOSED

@@ -74,3 +74,64 @@ def test_bad_office_hours_and_naive_times_refused():
         WorkCalendar(office_hours=[(time(13, 0), time(12, 0))])
     with pytest.raises(ValueError):
         CAL.add_working_minutes(datetime(2026, 1, 5, 9, 0), 10)
+
+
+def test_the_shipped_calendar_file_loads_with_the_ordinary_office_day():
+    from core.resources import load_calendar
+
+    cal = load_calendar()
+    assert cal.minutes_per_day == 450
+    assert cal.deadline(at(2026, 9, 30, 16, 30), TimeLimit(4, LimitUnit.WORK_HOURS)) == at(2026, 10, 8, 11, 30)
+
+
+def test_national_day_week_in_working_days():
+    # 1 working day from Wednesday 30 September 10:00: 7.5 h -> the next
+    # working day at 10:00, which is Thursday 8 October (1-7 October off).
+    assert CAL.deadline(at(2026, 9, 30, 10, 0), TimeLimit(1, LimitUnit.WORK_DAYS)) == at(2026, 10, 8, 10, 0)
+    # The 调休 Sunday 20 September 2026 is a working day, the Saturday before is not.
+    assert CAL.is_workday(date(2026, 9, 20)) and not CAL.is_workday(date(2026, 9, 19))
+
+
+def test_office_hours_per_weekday():
+    # A short Friday (08:30-12:00 only): Friday 11:00 + 2 h -> 1 h Friday,
+    # 1 h Monday from 08:30 -> 09:30.
+    cal = WorkCalendar.from_dict({"office_hours": [["08:30", "12:00"], ["13:30", "17:30"]],
+                                  "weekday_hours": {"5": [["08:30", "12:00"]]}})
+    assert cal.deadline(at(2026, 11, 20, 11, 0), TimeLimit(2, LimitUnit.WORK_HOURS)) == at(2026, 11, 23, 9, 30)
+    assert cal.working_minutes_between(at(2026, 11, 20, 0, 0), at(2026, 11, 21, 0, 0)) == 210
+
+
+def test_a_year_nobody_has_published_falls_back_to_fixed_holidays():
+    cal = WorkCalendar()
+    assert not cal.knows_year(2027) and cal.knows_year(2026)
+    assert not cal.is_workday(date(2027, 1, 1))  # New Year's Day, a Friday
+    assert not cal.is_workday(date(2027, 10, 1)) and cal.is_workday(date(2027, 10, 8))
+    assert cal.is_workday(date(2027, 1, 4))
+    # Once the State Council publishes, the centre adds the year as overrides.
+    published = WorkCalendar.from_dict({"overrides": {"2027-01-04": False}})
+    assert published.knows_year(2027) and not published.is_workday(date(2027, 1, 4))
+
+
+@pytest.mark.parametrize("data", [
+    {"office_hours": [["12:00", "08:30"]]},
+    {"office_hours": [["08:30", "12:00"], ["11:00", "17:30"]]},
+    {"office_hours": [["8h", "12:00"]]},
+    {"weekday_hours": {"9": [["08:30", "12:00"]]}},
+    {"overrides": {"2026-13-01": True}},
+    {"overrides": {"2026-10-01": "yes"}},
+    {"fixed_holidays": ["13-45"]},
+])
+def test_bad_calendar_data_is_refused_clearly(data):
+    from core.worktime import CalendarError
+
+    with pytest.raises(CalendarError):
+        WorkCalendar.from_dict(data)
+
+
+def test_unreadable_calendar_file(tmp_path):
+    from core.worktime import CalendarError
+
+    path = tmp_path / "calendar.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CalendarError, match="cannot read"):
+        WorkCalendar.from_file(path)

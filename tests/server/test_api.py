@@ -80,13 +80,15 @@ def test_case_loop_and_rejections(server):
     assert push(server, token, [register(case_id)])[0]["outcome"] == "accepted"
     dispatch = Command.new(CommandKind.DISPATCH, case_id, {"department_id": "D-SAN"}, operator="dispatcher",
                            workstation="T1", issued_at="2026-11-18T09:05:00+08:00", base_version=1).to_dict()
-    close = Command.new(CommandKind.CLOSE, case_id, {}, operator="dispatcher", workstation="T1",
-                        issued_at="2026-11-18T10:00:00+08:00", base_version=2).to_dict()
-    results = push(server, token, [dispatch, close])
-    assert [r["outcome"] for r in results] == ["accepted", "accepted"]
+    handled, check, close = (
+        Command.new(kind, case_id, {}, operator="dispatcher", workstation="T1",
+                    issued_at=f"2026-11-18T10:0{i}:00+08:00", base_version=2 + i).to_dict()
+        for i, kind in enumerate((CommandKind.REPORT_HANDLED, CommandKind.CHECK, CommandKind.CLOSE)))
+    results = push(server, token, [dispatch, handled, check, close])
+    assert [r["outcome"] for r in results] == ["accepted"] * 4
     changes, _ = all_changes(server, token)
     case_rows = [c["data"] for c in changes if c["entity"] == "case" and c["id"] == case_id]
-    assert [r["status"] for r in case_rows] == ["registered", "dispatched", "closed"]
+    assert [r["status"] for r in case_rows] == ["registered", "dispatched", "handled", "checked", "closed"]
     # 4 working hours from 09:05: 2 h 55 min to noon, the lunch break skipped, 1 h 05 min from 13:30.
     assert case_rows[1]["deadline"] == "2026-11-18T14:35:00+08:00"
     # A second dispatch of a closed case is refused with who/when, and changes nothing.

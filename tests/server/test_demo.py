@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections import Counter, defaultdict
@@ -198,6 +199,7 @@ def test_replaying_each_history_reproduces_the_stored_case(tables):
     categories = load_categories()
     calendar = WorkCalendar()
     roles = {u["username"]: Role(u["role"]) for u in tables["users"]}
+    user_department = {u["username"]: u["department_id"] for u in tables["users"]}
     departments = {d["department_id"] for d in tables["departments"]}
     cells = {c["code"] for c in tables["cells"]}
     contexts = {role: RuleContext(role, categories, calendar, departments.__contains__, cells.__contains__)
@@ -224,13 +226,17 @@ def test_replaying_each_history_reproduces_the_stored_case(tables):
                            "reported_at": stored.reported_at}
             elif kind is CommandKind.DISPATCH:
                 payload = {"department_id": detail["department_id"]}
+            elif kind is CommandKind.CALLBACK:
+                payload = {"result": detail["result"]}
             elif "reason" in detail:
                 payload = {"reason": detail["reason"]}
             else:
                 payload = {}
             command = Command(event["event_id"], kind, row["case_id"], payload, event["operator"],
                               event["workstation"], event["at"], state.version if state else 0)
-            state, replayed = apply_command(state, command, contexts[roles[event["operator"]]])
+            ctx = contexts[roles[event["operator"]]]
+            ctx = dataclasses.replace(ctx, user_department=user_department[event["operator"]])
+            state, replayed = apply_command(state, command, ctx)
             assert replayed == CaseEvent(event["event_id"], row["case_id"], event["kind"],
                                          event["operator"], event["workstation"], event["at"], detail,
                                          event["version"])
@@ -245,8 +251,8 @@ def test_replaying_each_history_reproduces_the_stored_case(tables):
             gap = from_iso(first_dispatch["at"]) - from_iso(history[0]["at"])
             urgent = categories[stored.category].urgency.value != "normal"
             assert gap <= timedelta(minutes=10 if urgent else 30)
-    assert {CommandKind.RETURN, CommandKind.REWORK, CommandKind.REPORT_HANDLED,
-            CommandKind.CLOSE} <= set(kinds_seen)
+    assert {CommandKind.RETURN, CommandKind.REWORK, CommandKind.REPORT_HANDLED, CommandKind.CHECK,
+            CommandKind.CLOSE, CommandKind.CALLBACK} <= set(kinds_seen)
 
 
 def test_case_locations_fall_in_their_cells(tables):

@@ -1,0 +1,1 @@
+"""The map's parts that are not widgets: tiles, basemap sources, cell figures, spatial index."""

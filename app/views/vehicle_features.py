@@ -1,0 +1,298 @@
+"""Vehicles in the main window: the alarm queue and the vehicle list in a
+dock, geofences and the chosen vehicle's recent track on the live map, the
+replay window, and the link that sends acknowledgements to the centre.
+
+``install(window)`` builds it all from the main window's public parts (its
+store, desk, sync driver, map and menus) and returns the
+``VehicleFeatures`` that keeps them up to date.  GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QTableView,
+    QTabWidget,
+)
+
+from app import mapdata
+from app.background import Worker
+from app.store import ChangeSummary, LocalStore
+from app.sync.live import VehicleDriver, VehicleLink
+from app.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
+from app.views.alarm_panel import AlarmPanel
+from app.views.replay_panel import ReplayWindow
+from app.views.track_layer import TrackOverlay
+from app.views.vehicle_list import VehicleListModel
+from core.timeutil import now_cst, to_iso
+
+LIVE_TRACK = timedelta(minutes=30)  # how much of the chosen vehicle's way the live map shows
+LIST_REFRESH_MS = 1000  # positions stream in; the list need not follow each one
+
+
+class VehicleFeatures(QObject):
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.window = window
+        self.store: LocalStore = window.store
+        self.vehicles = VehicleStore(self.store)
+        desk = window.desk
+        self.link_driver: VehicleDriver | None = None
+        self._stopped = False
+        driver = getattr(window, "driver", None)
+        if driver is not None:
+            engine = driver.engine
+            link = VehicleLink(engine.store_path, engine.server_url, engine.workstation,
+                               lambda: getattr(engine, "_credentials", None))
+            self.link_driver = VehicleDriver(link, self)
+            self.link_driver.storeChanged.connect(self.apply_summary)
+            self.link_driver.failed.connect(lambda text: window.status.showMessage(text, 8000))
+            driver.storeChanged.connect(self.apply_summary)
+            self._start_link()
+        self.replay_worker = Worker("replay")
+        self.selected_vehicle: str | None = None
+        self.replay: ReplayWindow | None = None
+
+        # The dock: alarms first, then the vehicle list.
+        self.alarms = AlarmPanel(self.vehicles, desk.operator, desk.workstation)
+        self.list_model = VehicleListModel(self.vehicles, self)
+        self.list = QTableView()
+        self.list.setModel(self.list_model)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setSortingEnabled(True)
+        self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.list.verticalHeader().setVisible(False)
+        self.list.verticalHeader().setDefaultSectionSize(22)
+        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.list.horizontalHeader().setStretchLastSection(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.alarms, self.tr("Alarms"))
+        self.tabs.addTab(self.list, self.tr("Vehicles"))
+        self.dock = QDockWidget(self.tr("Vehicles and alarms"), window)
+        self.dock.setObjectName("vehicles")
+        self.dock.setWidget(self.tabs)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self._update_tab_title()
+
+        # The live map: geofences and the chosen vehicle's recent way.
+        self.overlay = TrackOverlay()
+        window.map.view_box().addItem(self.overlay, ignoreBounds=True)
+        self.reload_geofences()
+        self._build_actions()
+
+        self.alarms.vehicleRequested.connect(self.select_vehicle)
+        self.alarms.acknowledged.connect(self._acknowledged_here)
+        window.map.vehicleClicked.connect(self.select_vehicle)
+        window.map.hovered.connect(self._hovered)
+        if hasattr(window.map, "alarmClicked"):
+            window.map.alarmClicked.connect(self.select_vehicle)
+        self.list.selectionModel().currentRowChanged.connect(self._list_row_changed)
+        nearest = getattr(window.case_pane, "nearest", None)
+        if nearest is not None:
+            nearest.vehicleRequested.connect(self.select_vehicle)
+
+        self._list_timer = QTimer(self)
+        self._list_timer.setSingleShot(True)
+        self._list_timer.setInterval(LIST_REFRESH_MS)
+        self._list_timer.timeout.connect(self._positions_changed)
+        self._clock = QTimer(self)
+        self._clock.setInterval(2000)
+        self._clock.timeout.connect(self.list_model.tick)
+        self._clock.start()
+
+    def _start_link(self) -> None:
+        assert self.link_driver is not None
+        self.link_driver.start()
+
+    def _build_actions(self) -> None:
+        menu = self.window.menuBar().addMenu(self.tr("Ve&hicles"))
+        self.replay_action = QAction(self.tr("Replay…"), self.window)
+        self.replay_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.replay_action.triggered.connect(self.open_replay)
+        menu.addAction(self.replay_action)
+        self.window.addAction(self.replay_action)
+        self.ack_action = QAction(self.tr("Acknowledge selected alarm…"), self.window)
+        self.ack_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.ack_action.triggered.connect(lambda: self.alarms.acknowledge_selected())
+        menu.addAction(self.ack_action)
+        self.window.addAction(self.ack_action)
+        self.all_geofences_action = QAction(self.tr("Show every approved route"), self.window)
+        self.all_geofences_action.setCheckable(True)
+        self.all_geofences_action.toggled.connect(lambda _on: self.reload_geofences())
+        menu.addAction(self.all_geofences_action)
+        menu.addAction(self.dock.toggleViewAction())
+
+    # ---- following the store -------------------------------------------------------
+
+    def apply_summary(self, summary: ChangeSummary) -> None:
+        entities = summary.entities
+        if {"alarm", "alarm_ack"} & entities:
+            self.alarms.refresh()
+            self._update_tab_title()
+            self.list_model.refresh_rows()
+            layers = getattr(self.window, "map_layers", None)
+            if layers is not None and hasattr(layers, "refresh_alarms"):
+                layers.refresh_alarms()
+        if "geofence" in entities:
+            self.reload_geofences()
+        if "vehicle" in entities:
+            self.list_model.reload()
+        if summary.positions and not self._list_timer.isActive():
+            self._list_timer.start()
+
+    def _positions_changed(self) -> None:
+        self.list_model.refresh_rows()
+        if self.selected_vehicle:
+            self._show_live_track(self.selected_vehicle)
+        nearest = getattr(self.window.case_pane, "nearest", None)
+        if nearest is not None:
+            nearest.refresh()
+
+    def _acknowledged_here(self, summary: ChangeSummary) -> None:
+        self.apply_summary(summary)
+        if self.link_driver is not None:
+            self.link_driver.wake()
+
+    def _update_tab_title(self) -> None:
+        waiting = self.alarms.waiting_count()
+        self.tabs.setTabText(0, self.tr("Alarms (%1)").replace("%1", str(waiting)) if waiting
+                             else self.tr("Alarms"))
+        if waiting:
+            self.dock.show()
+
+    def reload_geofences(self) -> None:
+        """Areas always; a corridor only for the vehicle it binds when that
+        vehicle is chosen (thirty routes at once hide the map), or all of
+        them when the operator asks."""
+        rows = self.vehicles.geofences()
+        show_all = self.all_geofences_action.isChecked() if hasattr(self, "all_geofences_action") \
+            else False
+        live = [r for r in rows if r["kind"] != "corridor" or show_all
+                or (self.selected_vehicle and self.selected_vehicle in r["vehicle_ids"])]
+        data = geofence_overlay(live, self.store)
+        self.overlay.set_geofences(data.corridors, data.forbidden, data.parking)
+        if self.replay is not None:
+            chosen = self.replay.vehicle_box.currentData()
+            replayed = [r for r in rows if r["kind"] != "corridor" or show_all
+                        or (chosen and chosen in r["vehicle_ids"])]
+            data = geofence_overlay(replayed, self.store)
+            self.replay.set_geofences(data.corridors, data.forbidden, data.parking)
+
+    # ---- one vehicle -------------------------------------------------------------------
+
+    def select_vehicle(self, vehicle_id: str) -> None:
+        if not vehicle_id:
+            return
+        self.selected_vehicle = vehicle_id
+        self.window.map.select_vehicle(vehicle_id)
+        self.reload_geofences()
+        row = self.list_model.row_of(vehicle_id)
+        if row >= 0:
+            self.list.selectRow(row)
+        self._show_live_track(vehicle_id)
+
+    def describe(self, vehicle_id: str) -> str:
+        """One line for a vehicle: plate, kind, state and age of its last fix,
+        speed, heading and alarm (the live map's tooltip)."""
+        row = self.vehicles.vehicle_rows([vehicle_id]).get(vehicle_id)
+        if row is None:
+            return vehicle_id
+        texts = self.list_model.texts
+        parts = [row.plate, texts.kind(row.kind), texts.state(row.state)]
+        if row.device_time:
+            parts += [self.tr("last fix %1 ago").replace("%1", texts.age(row.age_s)),
+                      texts.speed(row.speed_kmh), texts.heading(row.heading)]
+        if row.alarm:
+            parts.append(texts.alarm(row.alarm))
+        return " · ".join(parts)
+
+    def _hovered(self, kind: str, ident: str) -> None:
+        if kind in ("vehicle", "alarm") and ident:
+            self.window.map.graphics_view().viewport().setToolTip(self.describe(ident))
+
+    def _list_row_changed(self, current, _previous) -> None:
+        vehicle_id = self.list_model.vehicle_at(current.row()) if current.isValid() else None
+        if vehicle_id and vehicle_id != self.selected_vehicle:
+            self.select_vehicle(vehicle_id)
+
+    def _show_live_track(self, vehicle_id: str) -> None:
+        end = now_cst()
+        summary = self.vehicles.track_summary(vehicle_id, to_iso(end - LIVE_TRACK), to_iso(end))
+        points = [p for p in summary.points if not p["flags"] & UNTRUSTED]
+        if not points:
+            self.overlay.set_track(np.zeros((0, 2)))
+            return
+        x, y = wgs_to_map([p["lon"] for p in points], [p["lat"] for p in points])
+        sx, sy = wgs_to_map([s.lon for s in summary.stops], [s.lat for s in summary.stops])
+        self.overlay.set_track(np.column_stack([x, y]),
+                               np.column_stack([sx, sy]) if summary.stops else np.zeros((0, 2)))
+
+    # ---- replay ----------------------------------------------------------------------
+
+    def open_replay(self) -> ReplayWindow:
+        if self.replay is None:
+            self.replay = ReplayWindow(self.vehicles, self._load_replay)
+            self.replay.vehicle_box.currentIndexChanged.connect(lambda _i: self.reload_geofences())
+            outline = mapdata.district_outline(self.store)
+            cells = mapdata.cell_layer(self.store)
+            self.replay.set_base(outline, cells.rings, cells.codes)
+            self.reload_geofences()
+        self.replay.set_vehicle_choices([(s.vehicle_id, f"{s.plate} ({s.vehicle_id})")
+                                         for s in self.vehicles.vehicle_states()])
+        self.replay.show()
+        self.replay.raise_()
+        return self.replay
+
+    def _load_replay(self, start: str, end: str,
+                     done: Callable[[ReplayData | None, str | None], None]) -> None:
+        """Fetch the window from the centre (when it answers), then build
+        the replay data on a worker from what this workstation has."""
+        path = self.store.path
+
+        def build(problem: str | None) -> None:
+            def work() -> ReplayData:
+                local = LocalStore(path)
+                try:
+                    return VehicleStore(local).replay_data(start, end)
+                finally:
+                    local.close()
+
+            self.replay_worker.submit(work, on_done=lambda data: done(data, problem),
+                                      on_error=lambda exc: done(None, str(exc)))
+
+        if self.link_driver is None:
+            build(None)
+            return
+
+        def fetched(summary: ChangeSummary | None) -> None:
+            build(None if summary is not None else
+                  self.tr("the centre did not answer: showing what this workstation kept"))
+
+        self.link_driver.fetch_window(start, end, fetched)
+
+    # ---- shutting down ---------------------------------------------------------------
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.link_driver is not None:
+            self.link_driver.stop()
+        self.replay_worker.shutdown(wait=False)
+
+
+def install(window: Any) -> VehicleFeatures:
+    return VehicleFeatures(window)
+
+
+__all__ = ["VehicleFeatures", "install"]
