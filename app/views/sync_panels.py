@@ -82,6 +82,9 @@ class SyncPanels(QObject):
         window.tabifyDockWidget(self.ledger_dock, self.health_dock)
         self.ledger_dock.hide()
         self.health_dock.hide()
+        # Conflict cards appear when there is one (refresh shows the dock);
+        # an empty panel would only take the map's room.
+        self.conflicts_dock.hide()
 
         self.conflicts.showCaseRequested.connect(select_case)
         self.conflicts.retryRequested.connect(self.retry)

@@ -82,6 +82,8 @@ class VehicleFeatures(QObject):
         self.dock.setObjectName("vehicles")
         self.dock.setWidget(self.tabs)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        # The map is the dispatcher's main view: the list gets a strip, not half the height.
+        window.resizeDocks([self.dock], [210], Qt.Orientation.Vertical)
         self._update_tab_title()
 
         # The live map: geofences and the chosen vehicle's recent way.
