@@ -40,13 +40,13 @@ run: venv $(DEMO_DB)
 	$(PY) -m server.launch --db sqlite:///$(DEMO_DB) --api-port $(API_PORT) --jt808-port $(JT808_PORT)
 
 test: venv postgres
-	$(PY) -m ruff check core app server benchmarks tests main.py
-	$(PY) -m mypy core app server benchmarks main.py
+	$(PY) -m ruff check core app server benchmarks dbschema tests main.py
+	$(PY) -m mypy core app server benchmarks dbschema main.py
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: venv
-	$(PY) -m ruff check core app server benchmarks tests main.py
-	$(PY) -m mypy core app server benchmarks main.py
+	$(PY) -m ruff check core app server benchmarks dbschema tests main.py
+	$(PY) -m mypy core app server benchmarks dbschema main.py
 
 clean:
 	rm -rf $(VAR) $(VENV)

@@ -20,7 +20,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import bulk, reference
 from app.models import tables as t
-from app.models.migrate import add_missing_columns
 from app.models.search import ensure_search_schema
 from core.cases import (
     OPEN_STATUSES,
@@ -35,6 +34,7 @@ from core.categories import CategoryTree
 from core.resources import load_calendar, load_categories
 from core.timeutil import now_iso
 from core.worktime import WorkCalendar
+from dbschema.migrate import add_missing_columns
 
 _CASE_COLUMNS = [c.name for c in t.cases.c if c.name not in ("server_json", "pending")]
 

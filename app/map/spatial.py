@@ -23,6 +23,22 @@ def _grid_size(xmin: float, ymin: float, xmax: float, ymax: float, n: int, per_b
     return max(size, span / 4096, 1e-9)
 
 
+def _bucket_span(grid: PointIndex | BoxIndex, xmin: float, ymin: float, xmax: float,
+                 ymax: float) -> tuple[int, int, int, int] | None:
+    """The bucket columns and rows a query box covers, clipped to the grid;
+    None when the box misses it (or the grid is empty)."""
+    if grid._nx == 0 or xmin > xmax or ymin > ymax:
+        return None
+    s = grid._size
+    bx0 = max(0, math.floor((xmin - grid._x0) / s))
+    bx1 = min(grid._nx - 1, math.floor((xmax - grid._x0) / s))
+    by0 = max(0, math.floor((ymin - grid._y0) / s))
+    by1 = min(grid._ny - 1, math.floor((ymax - grid._y0) / s))
+    if bx0 > bx1 or by0 > by1:
+        return None
+    return bx0, bx1, by0, by1
+
+
 class PointIndex:
     """Points bucketed on a uniform grid; nearest-within-radius and box queries."""
 
@@ -55,15 +71,10 @@ class PointIndex:
 
     def in_box(self, xmin: float, ymin: float, xmax: float, ymax: float) -> np.ndarray:
         """Indices of the points inside the closed box, ascending."""
-        if self._nx == 0 or xmin > xmax or ymin > ymax:
+        span = _bucket_span(self, xmin, ymin, xmax, ymax)
+        if span is None:
             return np.zeros(0, np.int64)
-        s = self._size
-        bx0 = max(0, math.floor((xmin - self._x0) / s))
-        bx1 = min(self._nx - 1, math.floor((xmax - self._x0) / s))
-        by0 = max(0, math.floor((ymin - self._y0) / s))
-        by1 = min(self._ny - 1, math.floor((ymax - self._y0) / s))
-        if bx0 > bx1 or by0 > by1:
-            return np.zeros(0, np.int64)
+        bx0, bx1, by0, by1 = span
         # Each column of buckets is one contiguous run of the sorted keys.
         cols = np.arange(bx0, bx1 + 1, dtype=np.int64) * self._ny
         lo = np.searchsorted(self._keys, cols + by0, side="left")
@@ -138,15 +149,10 @@ class BoxIndex:
 
     def candidates(self, xmin: float, ymin: float, xmax: float, ymax: float) -> np.ndarray:
         """Indices of the boxes meeting the query box, ascending."""
-        if self._nx == 0 or xmin > xmax or ymin > ymax:
+        span = _bucket_span(self, xmin, ymin, xmax, ymax)
+        if span is None:
             return np.zeros(0, np.int64)
-        s = self._size
-        bx0 = max(0, math.floor((xmin - self._x0) / s))
-        bx1 = min(self._nx - 1, math.floor((xmax - self._x0) / s))
-        by0 = max(0, math.floor((ymin - self._y0) / s))
-        by1 = min(self._ny - 1, math.floor((ymax - self._y0) / s))
-        if bx0 > bx1 or by0 > by1:
-            return np.zeros(0, np.int64)
+        bx0, bx1, by0, by1 = span
         if (bx1 - bx0 + 1) * (by1 - by0 + 1) > self._SCAN_LIMIT:
             cand = np.arange(len(self.boxes))
         else:

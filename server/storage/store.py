@@ -45,9 +45,9 @@ from core.positions import PositionFix
 from core.resources import load_calendar, load_categories
 from core.timeutil import from_iso, now_iso
 from core.worktime import WorkCalendar
+from dbschema.migrate import add_missing_columns
 from server.storage import positions
 from server.storage import schema as s
-from server.storage.migrate import add_missing_columns
 
 CHANGE_PAGE_MAX = 20000  # pages this big keep an initial download of a million rows fast
 

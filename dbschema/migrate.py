@@ -1,11 +1,11 @@
-"""Bring an existing local store up to the schema: add the columns it lacks.
+"""Bring an existing database up to a schema: add the columns it lacks.
 
-A workstation keeps its store across upgrades; ``create_all`` creates new
-tables but never new columns of existing ones.  Only additions are
-automatic.  (The server has its own copy of this: client and server share
-no code but core/.)
+``metadata.create_all`` creates missing tables but never touches existing
+ones, so a database made by an older release would fail on the first query
+of a new column.  Only additions are automatic; anything else (a changed
+type, a dropped column) needs a deliberate migration.
 
-Threading: call once when the store is opened.
+Threading: call once when the database is opened, before it is shared.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from sqlalchemy.schema import CreateColumn
 
 
 def add_missing_columns(engine: Engine, metadata: MetaData) -> list[str]:
+    """ALTER TABLE … ADD COLUMN for every column of ``metadata`` missing in
+    the database; returns "table.column" for each one added."""
     inspector = inspect(engine)
     existing_tables = set(inspector.get_table_names())
     added: list[str] = []
@@ -28,7 +30,7 @@ def add_missing_columns(engine: Engine, metadata: MetaData) -> list[str]:
                     continue
                 if not column.nullable and column.server_default is None:
                     raise RuntimeError(f"cannot add {table.name}.{column.name}: NOT NULL without a "
-                                       "server default")
+                                       "server default needs a hand-written migration")
                 ddl = CreateColumn(column).compile(dialect=engine.dialect)
                 conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}'))
                 added.append(f"{table.name}.{column.name}")
