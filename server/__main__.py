@@ -62,6 +62,9 @@ async def serve(args: argparse.Namespace) -> None:
         await serving
     finally:
         await gateway.stop()
+        snapshots = getattr(app.state, "snapshots", None)
+        if snapshots is not None:
+            snapshots.close()
         store.close()
 
 

@@ -15,8 +15,25 @@ from support import (  # noqa: E402
     ServerProcess,
     create_pg_database,
     drop_pg_database,
+    forget_last_window_hooks,
     seed_small_world,
 )
+
+
+@pytest.fixture
+def event_loop(qapp):
+    """A qasync loop on the test's QApplication, for tests that run coroutines."""
+    import asyncio
+
+    import qasync
+
+    forget_last_window_hooks(qapp)
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    forget_last_window_hooks(qapp)
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

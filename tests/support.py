@@ -163,3 +163,45 @@ def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+async def until(predicate, timeout: float) -> float:
+    """On a running event loop: seconds until predicate() held; fails after timeout."""
+    import asyncio
+
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+def forget_last_window_hooks(qapp) -> None:
+    """Windows of earlier tests hooked app.lastWindowClosed to their own
+    (closed) loops; closing this test's last window must not call them."""
+    import contextlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with contextlib.suppress(RuntimeError, TypeError):
+            qapp.lastWindowClosed.disconnect()
+
+
+def register_commands(count: int, operator: str = "dispatcher") -> list[dict]:
+    """``count`` register commands for cases in the small world's first cell."""
+    from core.cases import Command, CommandKind
+    from core.timeutil import now_iso
+
+    return [Command.new(CommandKind.REGISTER, str(uuid.uuid4()), {
+        "category": "E0102", "cell_code": "110101001001001", "lon": 116.4105, "lat": 39.9204,
+        "description": f"暴露垃圾 {i}", "address": f"东华门大街{i}号"},
+        operator=operator, workstation="T1", issued_at=now_iso()).to_dict() for i in range(count)]
+
+
+def seed_cases(server: ServerProcess, count: int, token: str | None = None) -> None:
+    """Register ``count`` cases through the API of a running server."""
+    reply = requests.post(server.url + "/api/commands", json={"commands": register_commands(count)},
+                          headers={"Authorization": f"Bearer {token or server.login()}"}, timeout=30)
+    assert all(r["outcome"] == "accepted" for r in reply.json()["results"]), reply.text

@@ -24,6 +24,9 @@ opening thread.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Connection, Engine, text
 
 from app.models import tables as t
@@ -119,26 +122,42 @@ def _missing(conn: Connection) -> tuple[bool, bool, list[str]]:
 def ensure_search_schema(engine: Engine) -> None:
     """Create what a store opened by an older client lacks: the search
     index (filled from the cases already there), the status counters and
-    the queue's indexes.  Cheap when everything is in place."""
+    the queue's indexes.  Cheap when everything is in place.
+
+    One transaction per piece: after a bulk download (app/sync/bulk_load.py)
+    this runs on a thread of its own while the workstation works, and its
+    writes must not wait for the whole build (twenty-odd sorts of a million
+    cases), only for the piece under way."""
     with engine.connect() as conn:
         search, counts, indexes = _missing(conn)
     if not (search or counts or indexes):
         return
+    if counts:
+        with _locked(engine) as conn:
+            if _missing(conn)[1]:
+                _build_counts(conn)
+    if search:
+        with _locked(engine) as conn:
+            if _missing(conn)[0]:
+                _drop(conn)
+                _build(conn)
+    for table in (t.cases, t.case_events):
+        for index in table.indexes:
+            if index.name not in indexes:
+                continue
+            with _locked(engine) as conn:
+                if index.name in _missing(conn)[2]:
+                    index.create(conn)
+
+
+@contextmanager
+def _locked(engine: Engine) -> Iterator[Connection]:
     with engine.begin() as conn:
         # Write first, so this transaction holds the write lock before it
         # looks again: another store opening the same file may have just
         # done the work (WAL would refuse a read snapshot upgraded late).
         conn.exec_driver_sql("UPDATE sync_state SET value = value WHERE key = 'search_index_version'")
-        search, counts, indexes = _missing(conn)
-        if search:
-            _drop(conn)
-            _build(conn)
-        if counts:
-            _build_counts(conn)
-        for table in (t.cases, t.case_events):
-            for index in table.indexes:
-                if index.name in indexes:
-                    index.create(conn)
+        yield conn
 
 
 def rebuild_search_index(engine: Engine) -> None:

@@ -14,9 +14,18 @@ index or trigger is re-created as it was.
 Only an empty store goes this way (nothing to keep in step yet), and the
 state survives a crash: a restarted engine finds ``bulk_load`` set and
 goes on loading, then finishes the same way.  Meanwhile the store is
-correct, only slower to query.
+correct, only slower to query (app/queue.py and ``LocalStore.counts`` read
+the mark and go without the indexes and the counters).
 
-Threading: the sync worker's thread, on the engine's ``LocalStore``.
+Building the indexes takes longer than loading a snapshot of a million
+cases (some twenty sorts of the table, then the search index), and the
+replica is complete before it: so the engine builds them on a thread of
+their own (``start_indexing``) while the workstation works and syncs.
+``INDEXING_KEY`` marks that phase, so that a restart neither drops the
+indexes again nor loads anything, and just builds what is missing.
+
+Threading: the sync worker's thread, on the engine's ``LocalStore``;
+``finish`` also on the indexing thread, on a store of its own.
 """
 
 from __future__ import annotations
@@ -31,10 +40,20 @@ from app.store import LocalStore
 BULK_THRESHOLD = 50_000  # changes behind the feed before an empty store loads in bulk
 TABLES = ("cases", "case_events")
 STATE_KEY = "bulk_load"
+INDEXING_KEY = "bulk_load_indexing"
 
 
 def active(store: LocalStore) -> bool:
     return bool(store.get_state(STATE_KEY))
+
+
+def indexing(store: LocalStore) -> bool:
+    """Loaded; only the indexes are still to be built."""
+    return bool(store.get_state(INDEXING_KEY))
+
+
+def mark_indexing(store: LocalStore) -> None:
+    store.set_state(INDEXING_KEY, "1")
 
 
 def should_begin(store: LocalStore, cursor: int, server_last_seq: int) -> bool:
@@ -72,4 +91,4 @@ def finish(store: LocalStore) -> None:
         for kind, name, sql in saved:
             if (kind, name) not in present:
                 conn.exec_driver_sql(sql)
-        conn.execute(text("DELETE FROM sync_state WHERE key = :k"), {"k": STATE_KEY})
+        conn.execute(text("DELETE FROM sync_state WHERE key IN (:k, :i)"), {"k": STATE_KEY, "i": INDEXING_KEY})

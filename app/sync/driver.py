@@ -56,6 +56,7 @@ class SyncStatus:
     auth_failed: bool = False  # the server refused this operator's password: sign in again
     offline_user: bool = False  # signed in against this workstation's verifier only
     pending: int | None = None  # commands waiting for the server
+    indexing: bool = False  # after a first download: the queue's indexes are still being built
 
 
 class SyncDriver(QObject):
@@ -168,7 +169,7 @@ class SyncDriver(QObject):
             report.online, self._since, self._last_sync, report.error, self.engine.user is not None,
             next_retry_at=retry_at, next_retry_in_s=retry_in, failures=self._failures,
             auth_failed=report.auth_failed, offline_user=self.engine.offline_user,
-            pending=report.pending)
+            pending=report.pending, indexing=report.indexing)
         self._retry_deadline = time.monotonic() + retry_in if retry_in is not None else None
         self.statusChanged.emit(self.status)
 

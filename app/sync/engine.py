@@ -14,7 +14,10 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import socket
+import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 import requests
 
-from app.store import ChangeSummary, LocalStore
+from app.store import ChangeSummary, LocalStore, StoreError
 from app.sync import bulk_load
 from app.sync.health import HealthFacts
 from app.sync.ledger import OutboxLedger
@@ -37,6 +40,7 @@ READ_TIMEOUT_S = 15.0
 PAGE_SIZE = 20000  # the server's largest page: a million-row download in 50 requests
 MAX_PAGES_PER_SYNC = 100  # keep one round bounded (2,000,000 changes); the next one goes on
 PUSH_BATCH = 500
+SNAPSHOT_READ_TIMEOUT_S = 180.0  # the server builds the file before it answers (PostgreSQL: slow)
 POSITION_PAGE = 20000
 MAX_POSITION_PAGES = 50
 WATCH_TIMEOUT_S = 20.0  # long-poll; below READ_TIMEOUT_S + the server's answer time
@@ -72,6 +76,7 @@ class SyncReport:
     position_cursor: int | None = None
     server_last_seq: int | None = None
     pending: int | None = None
+    indexing: bool = False  # the indexes set aside for a first download are being built
 
 
 class SyncEngine:
@@ -83,6 +88,7 @@ class SyncEngine:
         self._http = requests.Session()
         self._prefetch_http = requests.Session()
         self._prefetch: ThreadPoolExecutor | None = None
+        self._indexer: threading.Thread | None = None
         self._watch_conn: http.client.HTTPConnection | None = None
         self._watch_cancelled = False
         self._token: str | None = None
@@ -256,6 +262,7 @@ class SyncEngine:
         except Exception:  # the report must still go out; the store error shows next round
             pass
         report.server_last_seq = self.server_last_seq
+        report.indexing = self._indexer is not None and self._indexer.is_alive()
 
     def _withdraw(self, report: SyncReport) -> None:
         """Ask the server to withdraw commands an operator discarded."""
@@ -320,9 +327,40 @@ class SyncEngine:
             raise ProtocolError("audit reply lacks stored")
         self.ledger.mark_audit_sent([r["audit_id"] for r in records])
 
-    def _get_page(self, after: int, session: requests.Session | None = None) -> dict[str, Any]:
+    def _load_snapshot(self, report: SyncReport) -> int:
+        """A new workstation's first download: the server's snapshot file
+        copied into the store (app/store.py ``apply_snapshot``); returns the
+        feed position to follow from.  A server without snapshots leaves the
+        store as it was (position 0): the feed brings everything."""
+        fd, name = tempfile.mkstemp(prefix=".snapshot-", suffix=".sqlite", dir=self.store_path.parent)
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+                with self._http.get(self.server_url + "/api/sync/snapshot", headers=headers, stream=True,
+                                    timeout=(CONNECT_TIMEOUT_S, SNAPSHOT_READ_TIMEOUT_S)) as response:
+                    if response.status_code == 404:
+                        return 0
+                    if response.status_code == 401:
+                        raise AuthError(_detail(response))
+                    if response.status_code >= 400:
+                        raise ProtocolError(f"GET /api/sync/snapshot: HTTP {response.status_code}")
+                    for chunk in response.iter_content(chunk_size=1 << 20):
+                        out.write(chunk)
+            try:
+                seq, copied, summary = self.store.apply_snapshot(path)
+            except StoreError as exc:
+                raise ProtocolError(f"snapshot refused: {exc}") from exc
+        finally:
+            path.unlink(missing_ok=True)
+        report.summary.merge(summary)
+        report.pulled += copied
+        return seq
+
+    def _get_page(self, after: int, session: requests.Session | None = None,
+                  limit: int | None = None) -> dict[str, Any]:
         body = self._request("GET", "/api/changes", session=session,
-                             params={"after": after, "limit": PAGE_SIZE})
+                             params={"after": after, "limit": limit or PAGE_SIZE})
         changes = body.get("changes")
         if not isinstance(changes, list) or not isinstance(body.get("last_seq"), int):
             raise ProtocolError("change page lacks changes or last_seq")
@@ -338,8 +376,17 @@ class SyncEngine:
         after = self.store.cursor()
         upcoming: Future[dict[str, Any]] | None = None
         bulk = bulk_load.active(self.store)
-        if bulk:
+        if bulk and bulk_load.indexing(self.store):
+            self._start_indexing()  # loaded before a restart: only the indexes remain
+        elif bulk:
             bulk_load.begin(self.store)  # resuming: opening the store may have re-indexed
+        if after == 0:
+            probe = self._get_page(0, limit=1)
+            if bulk_load.should_begin(self.store, 0, probe["last_seq"]):
+                if not bulk:
+                    bulk_load.begin(self.store)
+                    bulk = True
+                after = self._load_snapshot(report)
         caught_up = False
         try:
             for _ in range(MAX_PAGES_PER_SYNC):
@@ -371,10 +418,35 @@ class SyncEngine:
                 with contextlib.suppress(Exception):  # an unused prefetch's failure does not matter
                     upcoming.result()
         if bulk and caught_up:
-            bulk_load.finish(self.store)  # the indexes and the search index, built once
+            bulk_load.mark_indexing(self.store)
+            self._start_indexing()
         self.last_pull_at = now_iso()
         if report.pulled:
             self.store.set_state("last_pull_at", self.last_pull_at)
+
+    def _start_indexing(self) -> None:
+        """Build the indexes and the search index set aside for a bulk load
+        (app/sync/bulk_load.py), on a thread and a store connection of their
+        own: the replica is complete and in use meanwhile."""
+        if self._indexer is not None and self._indexer.is_alive():
+            return
+
+        def build() -> None:
+            store = LocalStore(self.store_path)  # opening it builds the search index and the queue's
+            try:
+                bulk_load.finish(store)
+            finally:
+                store.close()
+
+        self._indexer = threading.Thread(target=build, name="store-indexing", daemon=True)
+        self._indexer.start()
+
+    def wait_for_indexing(self, timeout: float | None = None) -> bool:
+        """Block until a background index build has ended; True if none runs."""
+        if self._indexer is not None:
+            self._indexer.join(timeout)
+            return not self._indexer.is_alive()
+        return True
 
     def _prefetcher(self) -> ThreadPoolExecutor:
         if self._prefetch is None:

@@ -723,13 +723,15 @@ class _VehicleLayer(_PointLayer):
 
 
 class _MapViewBox(pg.ViewBox):
-    """A ViewBox that reports left clicks and turns Shift+drag into a box selection."""
+    """A ViewBox that reports left clicks and turns Shift+drag into a box selection
+    (a plain drag too while ``drawing`` is "box")."""
 
     def __init__(self, on_click, on_box) -> None:
         super().__init__(lockAspect=True, enableMenu=False, invertY=False)
         self._on_click = on_click
         self._on_box = on_box  # (scene start, scene end, finished) -> None
         self._boxing = False
+        self.drawing: str | None = None  # see DistrictMapView.set_drawing
         # Modifiers held when the button went down: the drag is decided by them,
         # even if Shift is let go (or not reported) while the mouse moves.
         self.press_modifiers = Qt.KeyboardModifier.NoModifier
@@ -744,8 +746,8 @@ class _MapViewBox(pg.ViewBox):
     def mouseDragEvent(self, ev, axis=None) -> None:
         if ev.isStart():
             held = ev.modifiers() | self.press_modifiers
-            self._boxing = ev.button() == Qt.MouseButton.LeftButton and bool(
-                held & Qt.KeyboardModifier.ShiftModifier
+            self._boxing = ev.button() == Qt.MouseButton.LeftButton and (
+                bool(held & Qt.KeyboardModifier.ShiftModifier) or self.drawing == "box"
             )
         if self._boxing:
             ev.accept()
@@ -1028,6 +1030,7 @@ class DistrictMapView(QWidget):
         hovered(kind, id)       the marker or cell under the pointer changed
                                 (kind "case", "vehicle", "alarm", "cell" or "")
         areaSelected(MapSelection)  Shift+drag drew a box
+        pointPicked(x, y)       left click while drawing (set_drawing), instead of the above
     Selection is not changed by clicks: the owner decides and calls
     select_case()/select_vehicle()/select_cell(), so the map and lists agree.
     """
@@ -1038,6 +1041,7 @@ class DistrictMapView(QWidget):
     alarmClicked = Signal(str)
     hovered = Signal(str, str)
     areaSelected = Signal(object)
+    pointPicked = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None, style: MapStyle = STYLE) -> None:
         super().__init__(parent)
@@ -1405,7 +1409,29 @@ class DistrictMapView(QWidget):
                 best = (0.0, "alarm", self._alarms.ids[hit[0]])
         return (best[1], best[2]) if best is not None else None
 
+    def set_drawing(self, mode: str | None) -> None:
+        """Arm the map for drawing: "box" makes a plain left drag select a box
+        (as Shift+drag does), "line" leaves drags panning; in both a left click
+        emits pointPicked instead of opening what is under it.  None disarms."""
+        if mode not in (None, "box", "line"):
+            raise ValueError(f"unknown drawing mode {mode!r}")
+        self._vb.drawing = mode
+        vp = self._view.viewport()
+        if mode is None:
+            vp.unsetCursor()
+        else:
+            vp.setCursor(Qt.CursorShape.CrossCursor)
+
+    @property
+    def drawing(self) -> str | None:
+        return self._vb.drawing
+
     def _on_scene_click(self, scene_pos: QPointF) -> None:
+        if self._vb.drawing is not None:
+            # A click while drawing is a point of the shape, never "register a case here".
+            p = self._vb.mapSceneToView(scene_pos)
+            self.pointPicked.emit(p.x(), p.y())
+            return
         hit = self._hit(scene_pos)
         if hit is None:
             p = self._vb.mapSceneToView(scene_pos)
@@ -1432,7 +1458,9 @@ class DistrictMapView(QWidget):
         if current != self._hover:
             self._hover = current
             vp = self._view.viewport()
-            if pointer:
+            if self._vb.drawing is not None:
+                pass  # the drawing crosshair stays
+            elif pointer:
                 vp.setCursor(Qt.CursorShape.PointingHandCursor)
             else:
                 vp.unsetCursor()

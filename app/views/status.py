@@ -65,7 +65,11 @@ class CentreStatusBar(QStatusBar):
                                     .replace("%1", _clock(status.since)).replace("%2", _duration(offline_for)))
             self.connection.setStyleSheet("color: white; background: #c62828; font-weight: bold; padding: 0 6px;")
         last = status.last_sync if status else None
-        self.last_sync.setText(self.tr("Last sync %1").replace("%1", _clock(last)))
+        text = self.tr("Last sync %1").replace("%1", _clock(last))
+        if status is not None and status.indexing:
+            # The queue works meanwhile, only slower to sort and search.
+            text += " · " + self.tr("building the queue's indexes…")
+        self.last_sync.setText(text)
 
     def show_counts(self, counts: QueueCounts) -> None:
         self.waiting.setText(self.tr("%n command(s) waiting", "", counts.waiting))

@@ -4,7 +4,10 @@ replay window, and the link that sends acknowledgements to the centre.
 
 ``install(window)`` builds it all from the main window's public parts (its
 store, desk, sync driver, map and menus) and returns the
-``VehicleFeatures`` that keeps them up to date.  GUI thread only.
+``VehicleFeatures`` that keeps them up to date.  Geofences are drawn here
+too (app/views/geofence_dialog.py): the request runs on the vehicle link's
+worker, and the fence is drawn when the change feed brings it back.
+GUI thread only.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ from PySide6.QtWidgets import (
 from app import mapdata
 from app.background import Worker
 from app.store import ChangeSummary, LocalStore
-from app.sync.live import VehicleDriver, VehicleLink
+from app.sync.live import LinkError, VehicleDriver, VehicleLink
 from app.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
 from app.views.alarm_panel import AlarmPanel
+from app.views.geofence_dialog import GeofenceDialog, GeofenceDrawing
+from app.views.map_view import MapSelection
 from app.views.replay_panel import ReplayWindow
 from app.views.track_layer import TrackOverlay
 from app.views.vehicle_list import VehicleListModel
+from core.geofence_shapes import GeofenceDraft, Shape
 from core.timeutil import now_cst, to_iso
 
 LIVE_TRACK = timedelta(minutes=30)  # how much of the chosen vehicle's way the live map shows
@@ -89,6 +95,14 @@ class VehicleFeatures(QObject):
         # The live map: geofences and the chosen vehicle's recent way.
         self.overlay = TrackOverlay()
         window.map.view_box().addItem(self.overlay, ignoreBounds=True)
+        self.drawing = GeofenceDrawing(window.map, self)
+        self.drawing.message.connect(self._drawing_message)
+        self.drawing.boxDrawn.connect(self._box_drawn)
+        self.drawing.routeDrawn.connect(self._route_drawn)
+        self.drawing.cancelled.connect(self._drawing_cancelled)
+        self.geofence_dialog: GeofenceDialog | None = None
+        self.last_area: MapSelection | None = None  # the latest Shift+drag box
+        window.map.areaSelected.connect(self._area_selected)
         self.reload_geofences()
         self._build_actions()
 
@@ -132,6 +146,17 @@ class VehicleFeatures(QObject):
         self.all_geofences_action.setCheckable(True)
         self.all_geofences_action.toggled.connect(lambda _on: self.reload_geofences())
         menu.addAction(self.all_geofences_action)
+        menu.addSeparator()
+        self.draw_geofence_action = QAction(self.tr("Draw geofence…"), self.window)
+        self.draw_geofence_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.draw_geofence_action.triggered.connect(lambda: self.draw_geofence())
+        menu.addAction(self.draw_geofence_action)
+        self.window.addAction(self.draw_geofence_action)
+        self.area_geofence_action = QAction(self.tr("Geofence from the selected area…"), self.window)
+        self.area_geofence_action.setEnabled(False)
+        self.area_geofence_action.triggered.connect(lambda: self.geofence_from_area())
+        menu.addAction(self.area_geofence_action)
+        menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
 
     # ---- following the store -------------------------------------------------------
@@ -189,6 +214,130 @@ class VehicleFeatures(QObject):
                         or (chosen and chosen in r["vehicle_ids"])]
             data = geofence_overlay(replayed, self.store)
             self.replay.set_geofences(data.corridors, data.forbidden, data.parking)
+
+    # ---- drawing geofences --------------------------------------------------------------
+
+    def draw_geofence(self, mode: str = "box") -> None:
+        """Arm the map: the next drag draws the box ("box"), or clicks draw a
+        route ("line"); the dialog opens (again) when the shape is done."""
+        if self.geofence_dialog is not None and self.geofence_dialog.saving:
+            return
+        if self.geofence_dialog is not None:
+            self.geofence_dialog.hide()
+        self.drawing.start(mode)
+
+    def geofence_from_area(self, selection: MapSelection | None = None) -> GeofenceDialog | None:
+        """The dialog for a box already selected with Shift+drag."""
+        selection = selection or self.last_area
+        if selection is None:
+            return None
+        self.drawing.preview.show_shape(rect=selection.rect)
+        dialog = self._dialog()
+        dialog.set_box(selection)
+        self._show_dialog()
+        return dialog
+
+    def _dialog(self) -> GeofenceDialog:
+        if self.geofence_dialog is None:
+            role = str(self.window.desk.user.get("role", ""))
+            dialog = GeofenceDialog(self._save_geofence, role, self.window)
+            dialog.drawRequested.connect(self.draw_geofence)
+            dialog.saved.connect(self._geofence_saved)
+            dialog.failed.connect(self._geofence_failed)
+            dialog.draftChanged.connect(self._draft_changed)
+            dialog.finished.connect(lambda _result, d=dialog: self._dialog_finished(d))
+            self.geofence_dialog = dialog
+        return self.geofence_dialog
+
+    def _show_dialog(self) -> None:
+        assert self.geofence_dialog is not None
+        self.geofence_dialog.show()
+        self.geofence_dialog.raise_()
+        self.geofence_dialog.activateWindow()
+
+    def _area_selected(self, selection: MapSelection) -> None:
+        if self.drawing.mode is None:
+            self.last_area = selection
+            self.area_geofence_action.setEnabled(True)
+
+    def _box_drawn(self, selection: MapSelection) -> None:
+        self.last_area = selection
+        self.area_geofence_action.setEnabled(True)
+        self._dialog().set_box(selection)
+        self._show_dialog()
+
+    def _route_drawn(self, line: np.ndarray) -> None:
+        self._dialog().set_route(line)
+        self._show_dialog()
+
+    def _drawing_cancelled(self) -> None:
+        dialog = self.geofence_dialog
+        if dialog is None:
+            return
+        draft = dialog.draft()
+        if draft.rect is None and draft.line is None:
+            self.geofence_dialog = None  # nothing was ever drawn: nothing to go back to
+            dialog.deleteLater()
+        else:
+            self._draft_changed(draft)  # the shape drawn before stays on the map
+            self._show_dialog()
+
+    def _draft_changed(self, draft: GeofenceDraft) -> None:
+        """The map shows what would be saved: the box, the route or the box's centre line."""
+        if self.drawing.mode is not None:
+            return
+        shown = draft.shape in (Shape.RECTANGLE, Shape.CELLS, Shape.CENTRE_LINE)
+        self.drawing.preview.show_shape(rect=draft.rect if shown else None, line=draft.route())
+
+    def _drawing_message(self, text: str) -> None:
+        if text:
+            self.window.status.showMessage(text)
+        else:
+            self.window.status.clearMessage()
+
+    def _dialog_finished(self, dialog: GeofenceDialog) -> None:
+        if self.geofence_dialog is dialog:
+            self.drawing.stop()
+            self.drawing.preview.clear()
+            self.geofence_dialog = None
+        if not dialog.saving:
+            # While a save is in flight its callbacks still need the dialog;
+            # it deletes itself when the answer comes.
+            dialog.deleteLater()
+
+    def _save_geofence(self, payload: dict[str, Any], on_done: Callable[[dict[str, Any]], None],
+                       on_error: Callable[[str, str], None]) -> None:
+        """POST the fence on the vehicle link's worker (the link is used by
+        that one thread only); the callbacks run on the GUI thread."""
+        if self.link_driver is None:
+            on_error("unreachable", self.tr("this workstation has no connection to the centre"))
+            return
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, LinkError):
+                on_error("refused", str(exc))
+            else:
+                # requests words a refused connection over several lines; the gist is enough.
+                on_error("unreachable", (str(exc) or type(exc).__name__)[:160])
+
+        self.link_driver.worker.submit(self.link_driver.link.save_geofence, payload,
+                                       on_done=on_done, on_error=failed)
+
+    def _geofence_failed(self, sentence: str) -> None:
+        dialog = self.sender()
+        if isinstance(dialog, GeofenceDialog) and not dialog.isVisible():
+            self.window.status.showMessage(sentence, 15000)
+
+    def _geofence_saved(self, payload: dict[str, Any]) -> None:
+        self.window.status.showMessage(
+            self.tr("Geofence “%1” saved by the centre; it appears on the map with the next sync")
+            .replace("%1", payload["name"]), 8000)
+        if payload["kind"] == "corridor":
+            # Corridors are drawn for the chosen vehicle only; show them all so the new one is seen.
+            self.all_geofences_action.setChecked(True)
+        driver = getattr(self.window, "driver", None)
+        if driver is not None:
+            driver.wake()  # the change feed brings the fence back: ask now, not at the next poll
 
     # ---- one vehicle -------------------------------------------------------------------
 
@@ -288,6 +437,7 @@ class VehicleFeatures(QObject):
         if self._stopped:
             return
         self._stopped = True
+        self.drawing.stop()
         if self.link_driver is not None:
             self.link_driver.stop()
         self.replay_worker.shutdown(wait=False)

@@ -13,40 +13,23 @@ with pdftoppm when it is installed).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from doc_client import ROOT, open_doc_client
 
 
 def main(server: str, work: Path) -> None:
     from PySide6.QtCore import QDate
-    from PySide6.QtWidgets import QApplication
 
     from app.desk import CaseDesk
-    from app.i18n import install_translation, load_cjk_font
-    from app.store import LocalStore
-    from app.sync.engine import SyncEngine
     from app.views.evaluation_view import EvaluationWindow
     from app.views.main_window import MainWindow
     from core.timeutil import now_cst
 
-    app = QApplication([])
-    load_cjk_font(app)
-    install_translation(app, "zh_CN")
-    work.mkdir(parents=True, exist_ok=True)
-    store_path = work / "client.db"
-    engine = SyncEngine(store_path, server, "WS-DOC")
-    user = engine.login("dispatcher", "demo")
-    for _ in range(50):
-        if not engine.sync_once().pulled:
-            break
-    store = LocalStore(store_path)
+    app, store, user = open_doc_client(server, work, "dispatcher", "client.db")
     desk = CaseDesk(store, "WS-DOC", user)
     out = ROOT / "docs" / "screenshots"
 
@@ -73,7 +56,6 @@ def main(server: str, work: Path) -> None:
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(out / "duty-report")], check=True)
-    engine.close()
     store.close()
 
 

@@ -627,22 +627,27 @@
         <source>Last sync %1</source>
         <translation>最近同步 %1</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location filename="../../app/views/status.py" line="71"/>
+        <source>building the queue&apos;s indexes…</source>
+        <translation>正在建立案卷队列索引…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/views/status.py" line="75"/>
         <source>%n command(s) waiting</source>
         <translation>
             <numerusform>%n 条指令待发送</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/status.py" line="73"/>
+        <location filename="../../app/views/status.py" line="77"/>
         <source>%n rejected</source>
         <translation>
             <numerusform>%n 条被拒绝</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/views/status.py" line="76"/>
+        <location filename="../../app/views/status.py" line="80"/>
         <source>Open %1 · overdue %2</source>
         <translation>在办 %1 · 超期 %2</translation>
     </message>
@@ -1197,6 +1202,248 @@
         <location filename="../../app/views/evaluation_view.py" line="443"/>
         <source>E&amp;valuation</source>
         <translation>考核(&amp;V)</translation>
+    </message>
+</context>
+<context>
+    <name>GeofenceDialog</name>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="315"/>
+        <source>New geofence</source>
+        <translation>新建电子围栏</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="326"/>
+        <source>Forbidden area: alarm on entering</source>
+        <translation>禁入区：驶入即报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="327"/>
+        <source>Parking limit: alarm after N minutes parked</source>
+        <translation>停车限时：停留超过 N 分钟报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="328"/>
+        <source>Route corridor: alarm on leaving the route</source>
+        <translation>路线走廊：驶离路线报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="332"/>
+        <source>e.g. Building site on Dongsi North Street</source>
+        <translation>例如：东四北大街工地</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="337"/>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="341"/>
+        <source> m</source>
+        <translation> 米</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="342"/>
+        <source>How far from the route a vehicle may be before the alarm</source>
+        <translation>车辆离路线多远以内不报警</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="354"/>
+        <source>None ticked: every vehicle</source>
+        <translation>都不勾选：适用于所有车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="358"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="359"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="360"/>
+        <source>Covers</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="361"/>
+        <source>Longest stay</source>
+        <translation>最长停留</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="362"/>
+        <source>Allowed distance from the route</source>
+        <translation>允许偏离路线距离</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="363"/>
+        <source>Applies to</source>
+        <translation>适用车辆</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="374"/>
+        <source>Only a shift leader, leader or administrator may define geofences: the centre will refuse a %1.</source>
+        <translation>只有值班长、分管领导或管理员可以设置电子围栏：中心会拒绝%1的请求。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="384"/>
+        <source>Save to the centre</source>
+        <translation>保存到中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="387"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="388"/>
+        <location filename="../../app/views/geofence_dialog.py" line="545"/>
+        <source>Draw on the map again</source>
+        <translation>在地图上重新绘制</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="460"/>
+        <source>Give the geofence a name.</source>
+        <translation>请为电子围栏填写名称。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="461"/>
+        <source>The name is too long (at most %1 characters).</source>
+        <translation>名称过长（最多 %1 个字符）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="463"/>
+        <source>Choose what the geofence covers.</source>
+        <translation>请选择电子围栏的范围。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="464"/>
+        <source>Draw the area on the map first (Draw on the map again).</source>
+        <translation>请先在地图上绘制区域（“在地图上重新绘制”）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="465"/>
+        <source>The drawn area is too small: each side must be at least %1 m.</source>
+        <translation>所画区域太小：每条边至少 %1 米。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="467"/>
+        <source>No cell has its centre inside the drawn box: draw a bigger box or use the rectangle itself.</source>
+        <translation>没有网格的中心在所画矩形内：请画大一些，或直接使用矩形。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="469"/>
+        <source>More than %1 cells: use the rectangle itself.</source>
+        <translation>超过 %1 个网格：请直接使用矩形。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="471"/>
+        <source>Draw the route first: Draw the route on the map, click its points, then press Enter.</source>
+        <translation>请先绘制路线：点“在地图上绘制路线”，依次点击路线各点，然后按回车。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="473"/>
+        <source>The route is shorter than %1 m.</source>
+        <translation>路线短于 %1 米。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="475"/>
+        <source>The allowed distance from the route must be more than 0 m.</source>
+        <translation>允许偏离路线距离必须大于 0 米。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="476"/>
+        <source>The longest stay must be more than 0 minutes.</source>
+        <translation>最长停留时间必须大于 0 分钟。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="496"/>
+        <source>Saving to the centre…</source>
+        <translation>正在保存到中心…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="513"/>
+        <source>The centre refused the geofence: %1. Nothing was saved.</source>
+        <translation>中心拒绝了该电子围栏：%1。未保存任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="516"/>
+        <source>The centre cannot be reached (%1). Nothing was saved; try again when it answers.</source>
+        <translation>无法连接中心（%1）。未保存任何内容；请在中心恢复后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="544"/>
+        <source>Draw the route on the map</source>
+        <translation>在地图上绘制路线</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="564"/>
+        <source>The drawn rectangle (none yet)</source>
+        <translation>所画矩形（尚未绘制）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="566"/>
+        <source>The drawn rectangle (%1 × %2 m)</source>
+        <translation>所画矩形（%1 × %2 米）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="569"/>
+        <source>The cells in the rectangle (%1)</source>
+        <translation>矩形内的网格（%1 个）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="571"/>
+        <source>The whole district</source>
+        <translation>全区</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="574"/>
+        <source>The clicked route (none yet)</source>
+        <translation>点击绘制的路线（尚未绘制）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="575"/>
+        <source>The clicked route (%1 points, %2 m)</source>
+        <translation>点击绘制的路线（%1 个点，%2 米）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="578"/>
+        <source>The rectangle&apos;s long centre line (none yet)</source>
+        <translation>矩形长边方向的中线（尚未绘制）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="580"/>
+        <source>The rectangle&apos;s long centre line (%1 m)</source>
+        <translation>矩形长边方向的中线（%1 米）</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="596"/>
+        <source>Nothing drawn yet: use the button below to draw on the map.</source>
+        <translation>尚未绘制：请用下方按钮在地图上绘制。</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="598"/>
+        <source>Drawn on the map (yellow). Choose what it is and whom it binds, then save it to the centre.</source>
+        <translation>已在地图上绘制（黄色）。请选择围栏类型和适用车辆，然后保存到中心。</translation>
+    </message>
+</context>
+<context>
+    <name>GeofenceDrawing</name>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="225"/>
+        <source>Click at least two points of the route, then press Enter</source>
+        <translation>请至少点击路线上的两个点，然后按回车</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="247"/>
+        <source>Drag a box over the area on the map · Esc cancels</source>
+        <translation>在地图上拖出矩形框住区域 · Esc 取消</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/geofence_dialog.py" line="248"/>
+        <source>Click the route&apos;s points on the map (%1 so far) · Backspace takes one back · Enter finishes · Esc cancels</source>
+        <translation>在地图上依次点击路线各点（已点 %1 个）· 退格键撤销一个 · 回车完成 · Esc 取消</translation>
     </message>
 </context>
 <context>
@@ -2789,39 +3036,39 @@
         <translation>同步状态</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="169"/>
         <location filename="../../app/views/sync_panels.py" line="172"/>
+        <location filename="../../app/views/sync_panels.py" line="175"/>
         <source>Cannot retry</source>
         <translation>无法重试</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="181"/>
+        <location filename="../../app/views/sync_panels.py" line="184"/>
         <source>Discard command</source>
         <translation>放弃指令</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="182"/>
+        <location filename="../../app/views/sync_panels.py" line="185"/>
         <source>Why is this command discarded? (recorded with your name)</source>
         <translation>为什么放弃此指令？（将连同您的姓名记录在案）</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="186"/>
-        <location filename="../../app/views/sync_panels.py" line="193"/>
+        <location filename="../../app/views/sync_panels.py" line="189"/>
+        <location filename="../../app/views/sync_panels.py" line="196"/>
         <source>Cannot discard</source>
         <translation>无法放弃</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="187"/>
+        <location filename="../../app/views/sync_panels.py" line="190"/>
         <source>A reason is required: discarding is a recorded decision.</source>
         <translation>必须填写原因：放弃指令是需要记录在案的决定。</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="203"/>
+        <location filename="../../app/views/sync_panels.py" line="206"/>
         <source>Cannot acknowledge</source>
         <translation>无法知悉</translation>
     </message>
     <message>
-        <location filename="../../app/views/sync_panels.py" line="219"/>
+        <location filename="../../app/views/sync_panels.py" line="222"/>
         <source>The server refused your password.</source>
         <translation>服务器拒绝了您的密码。</translation>
     </message>
@@ -2829,53 +3076,73 @@
 <context>
     <name>VehicleFeatures</name>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="79"/>
-        <location filename="../../app/views/vehicle_features.py" line="169"/>
+        <location filename="../../app/views/vehicle_features.py" line="85"/>
+        <location filename="../../app/views/vehicle_features.py" line="196"/>
         <source>Alarms</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="80"/>
+        <location filename="../../app/views/vehicle_features.py" line="86"/>
         <source>Vehicles</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="81"/>
+        <location filename="../../app/views/vehicle_features.py" line="87"/>
         <source>Vehicles and alarms</source>
         <translation>车辆与报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="118"/>
+        <location filename="../../app/views/vehicle_features.py" line="134"/>
         <source>Ve&amp;hicles</source>
         <translation>车辆(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="119"/>
+        <location filename="../../app/views/vehicle_features.py" line="135"/>
         <source>Replay…</source>
         <translation>回放…</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="124"/>
+        <location filename="../../app/views/vehicle_features.py" line="140"/>
         <source>Acknowledge selected alarm…</source>
         <translation>确认所选报警…</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="129"/>
+        <location filename="../../app/views/vehicle_features.py" line="145"/>
         <source>Show every approved route</source>
         <translation>显示全部核准路线</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="168"/>
+        <location filename="../../app/views/vehicle_features.py" line="150"/>
+        <source>Draw geofence…</source>
+        <translation>绘制电子围栏…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="155"/>
+        <source>Geofence from the selected area…</source>
+        <translation>用选中区域设电子围栏…</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="195"/>
         <source>Alarms (%1)</source>
         <translation>报警（%1）</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="213"/>
+        <location filename="../../app/views/vehicle_features.py" line="313"/>
+        <source>this workstation has no connection to the centre</source>
+        <translation>本工作站未连接中心</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="333"/>
+        <source>Geofence “%1” saved by the centre; it appears on the map with the next sync</source>
+        <translation>中心已保存电子围栏“%1”；下次同步后显示在地图上</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/vehicle_features.py" line="364"/>
         <source>last fix %1 ago</source>
         <translation>最后定位于 %1 前</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="279"/>
+        <location filename="../../app/views/vehicle_features.py" line="430"/>
         <source>the centre did not answer: showing what this workstation kept</source>
         <translation>中心无响应：显示本工作站保存的数据</translation>
     </message>
@@ -3039,57 +3306,57 @@
 <context>
     <name>_Legend</name>
     <message>
-        <location filename="../../app/views/map_view.py" line="842"/>
+        <location filename="../../app/views/map_view.py" line="844"/>
         <source>Vehicles</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="843"/>
+        <location filename="../../app/views/map_view.py" line="845"/>
         <source>Sweeper</source>
         <translation>扫路车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="843"/>
+        <location filename="../../app/views/map_view.py" line="845"/>
         <source>Sprinkler</source>
         <translation>洒水车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="843"/>
+        <location filename="../../app/views/map_view.py" line="845"/>
         <source>Muck truck</source>
         <translation>渣土车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="843"/>
+        <location filename="../../app/views/map_view.py" line="845"/>
         <source>Patrol</source>
         <translation>巡查车</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="845"/>
+        <location filename="../../app/views/map_view.py" line="847"/>
         <source>Stale / offline</source>
         <translation>信号滞后/离线</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="846"/>
+        <location filename="../../app/views/map_view.py" line="848"/>
         <source>Alarm</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="847"/>
+        <location filename="../../app/views/map_view.py" line="849"/>
         <source>Cases</source>
         <translation>案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="848"/>
+        <location filename="../../app/views/map_view.py" line="850"/>
         <source>On time</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="848"/>
+        <location filename="../../app/views/map_view.py" line="850"/>
         <source>Due soon</source>
         <translation>即将超期</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="848"/>
+        <location filename="../../app/views/map_view.py" line="850"/>
         <source>Overdue</source>
         <translation>已超期</translation>
     </message>
@@ -3097,12 +3364,12 @@
 <context>
     <name>_ScaleBar</name>
     <message>
-        <location filename="../../app/views/map_view.py" line="942"/>
+        <location filename="../../app/views/map_view.py" line="944"/>
         <source>%1 km</source>
         <translation>%1 公里</translation>
     </message>
     <message>
-        <location filename="../../app/views/map_view.py" line="944"/>
+        <location filename="../../app/views/map_view.py" line="946"/>
         <source>%1 m</source>
         <translation>%1 米</translation>
     </message>

@@ -24,6 +24,7 @@ from server.api.sync_health import WAIT_MAX_S, sync_router
 from server.api.vehicles import vehicles_router
 from server.notify import ChangeNotifier
 from server.storage import ServerStore
+from server.storage.snapshot import SnapshotCache
 from server.storage.store import CHANGE_PAGE_MAX
 
 API_VERSION = "1"
@@ -151,7 +152,9 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
     def stats(user: User) -> dict[str, Any]:
         return gateway_stats() if gateway_stats else {}
 
-    app.include_router(sync_router(store, notifier, current_user))
+    # The folder next to the database holds at most two snapshots of this process.
+    app.state.snapshots = SnapshotCache(store)
+    app.include_router(sync_router(store, notifier, current_user, app.state.snapshots))
     app.include_router(hotline_router(store, current_user))
     app.include_router(attachments_router(store, current_user))
     app.include_router(reference_router(store, current_user))

@@ -22,6 +22,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Column, MetaData, String, Table, Text, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,7 @@ from core.timeutil import from_iso, now_iso
 from server.notify import ChangeNotifier
 from server.storage import ServerStore
 from server.storage import schema as s
+from server.storage.snapshot import SnapshotCache
 
 WAIT_MAX_S = 25.0
 AUDIT_ACTIONS = ("discard", "retry", "acknowledge")
@@ -113,11 +115,7 @@ class Clock(BaseModel):
 
 def replicated_columns() -> dict[str, tuple[Table, str, list[str]]]:
     """entity -> (table, key, the columns that travel in the feed, sorted)."""
-    out = {}
-    for entity, (table, key) in s.ENTITY_TABLES.items():
-        private = s.PRIVATE_COLUMNS.get(entity, set())
-        out[entity] = (table, key, sorted(c.name for c in table.c if c.name not in private))
-    return out
+    return s.feed_columns()
 
 
 def compute_integrity(store: ServerStore, attempts: int = 3) -> dict[str, Any]:
@@ -144,7 +142,8 @@ def compute_integrity(store: ServerStore, attempts: int = 3) -> dict[str, Any]:
     raise HTTPException(503, "the change feed kept moving during the integrity check; try again")
 
 
-def sync_router(store: ServerStore, notifier: ChangeNotifier, current_user: Any) -> APIRouter:
+def sync_router(store: ServerStore, notifier: ChangeNotifier, current_user: Any,
+                snapshots: SnapshotCache) -> APIRouter:
     audit_metadata.create_all(store.engine)
     if store.is_postgres:
         # Listen from the start: the triggers and the LISTEN connection are
@@ -152,6 +151,15 @@ def sync_router(store: ServerStore, notifier: ChangeNotifier, current_user: Any)
         notifier.start()
     router = APIRouter()
     User = Annotated[dict[str, Any], Depends(current_user)]
+
+    @router.get("/api/sync/snapshot", response_class=FileResponse)
+    def snapshot(user: User) -> FileResponse:
+        """Every replicated entity's rows at one feed position, as a SQLite
+        file (server/storage/snapshot.py): a new workstation's first
+        download.  ``X-Snapshot-Seq`` is the position; follow the feed after it."""
+        current = snapshots.current()
+        return FileResponse(current.path, media_type="application/vnd.sqlite3",
+                            headers={"X-Snapshot-Seq": str(current.seq)})
 
     @router.get("/api/sync/wait", response_model=FeedPosition)
     def wait(user: User, after: Annotated[int | None, Query(ge=0)] = None,

@@ -8,9 +8,13 @@ of logins cannot delay the position writes and the event loop never blocks.
 
 Positions are acknowledged after they are stored, not when they arrive: a
 terminal that gets no success reply keeps the fix in its blind-area buffer
-and sends it again (0x0704), so nothing is lost silently.  The writer task
-batches fixes from all connections into one ``store_fixes`` call of up to
-``max_batch`` fixes, at most ``flush_interval`` after the first one queued.
+and sends it again (0x0704), so nothing is lost silently.  A copy sent
+again after a lost reply is acknowledged like the first but not stored
+twice (the store keeps one fix per vehicle and device second), and only
+what was stored goes on to alarm judging, so a re-sent batch raises no
+alarm twice.  The writer task batches fixes from all connections into one
+``store_fixes`` call of up to ``max_batch`` fixes, at most
+``flush_interval`` after the first one queued.
 """
 
 from __future__ import annotations
@@ -68,7 +72,10 @@ class PositionSink(Protocol):
 
     def authenticate_terminal(self, phone: str, auth_code: str) -> str | None: ...
 
-    def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> int: ...
+    def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> Sequence[int]:
+        """Store the fixes; return the indexes of those stored (the others
+        were copies of fixes already stored)."""
+        ...
 
 
 # Fixes flagged like this are not positions at all and never serve as the
@@ -105,6 +112,13 @@ class SpeedCheck:
         times = self._times.setdefault(vehicle_id, [])
         points = self._points.setdefault(vehicle_id, [])
         idx = bisect.bisect_right(times, t)
+        if idx and times[idx - 1] == t:
+            # The same fix again (a terminal resending after a lost reply):
+            # judged as before, and kept out of the history, where copies of
+            # an outlier would pass for a run of outliers and be believed.
+            if points[idx - 1][2]:
+                return dataclasses.replace(fix, flags=fix.flags | FixFlag.IMPOSSIBLE_SPEED)
+            return fix
         impossible = False
         ref = self._reference(times, points, idx)
         if ref is not None:
@@ -265,7 +279,8 @@ class JT808Gateway:
         self._terminals: dict[str, _TerminalStats] = {}
         self._counts = dict.fromkeys((
             "connections_total", "frames", "bad_frames", "bad_messages", "positions_received",
-            "positions_refused", "positions_stored", "store_errors", "garbage_bytes",
+            "positions_refused", "positions_stored", "positions_duplicate", "store_errors",
+            "garbage_bytes",
             "disconnected_bad_frames", "disconnected_overflow", "disconnected_idle",
             "alarm_batches_dropped",
         ), 0)
@@ -541,10 +556,13 @@ class JT808Gateway:
     async def _flush(self, batch: list[_Pending]) -> None:
         pairs = [(p.vehicle_id, fix) for p in batch for fix in p.fixes]
         loop = asyncio.get_running_loop()
+        stored: list[tuple[str, PositionFix]] = []
         try:
-            stored = await loop.run_in_executor(self._store_pool, self.sink.store_fixes, pairs)
+            indexes = await loop.run_in_executor(self._store_pool, self.sink.store_fixes, pairs)
             result = ReplyResult.SUCCESS
-            self._counts["positions_stored"] += int(stored)
+            stored = [pairs[i] for i in indexes]
+            self._counts["positions_stored"] += len(stored)
+            self._counts["positions_duplicate"] += len(pairs) - len(stored)
         except Exception:
             # Failure replies make the terminals keep and resend these fixes.
             log.exception("jt808: store_fixes failed for %d fixes", len(pairs))
@@ -561,8 +579,8 @@ class JT808Gateway:
                 conn.send_frames(frames)
             except (ConnectionError, OSError) as exc:
                 log.debug("jt808 %s: reply lost: %s", conn.peer, exc)
-        if result == ReplyResult.SUCCESS:
-            self._judge_alarms(pairs)
+        if stored:
+            self._judge_alarms(stored)
 
     def _judge_alarms(self, pairs: list[tuple[str, PositionFix]]) -> None:
         if self.alarms is None or self._alarm_pool is None:

@@ -20,9 +20,11 @@ import json
 import logging
 import math
 import random
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -53,7 +55,7 @@ from core.jt808 import (
     phone_for_edition,
 )
 from core.positions import PositionFix, VehicleKind
-from core.timeutil import now_iso
+from core.timeutil import CST, now_iso, to_iso
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +361,39 @@ class DriveStats:
     junk: int = 0  # corrupt frames and noise sent by a misbehaving terminal
 
 
+@dataclass(frozen=True)
+class DeviceClock:
+    """The terminals' own clock, when it should run faster than the wall:
+    ``scale`` device seconds pass per wall second, from ``start`` (epoch
+    seconds of device time) at ``origin`` (``time.monotonic()``).
+
+    With a clock, ``drive`` reports on a fixed schedule: every ``interval``
+    wall seconds, every ``interval * scale`` device seconds, each fix
+    stamped with its scheduled device time and the vehicle moved that far.
+    A terminal held up (a slow reply) catches up by reporting at once, so
+    its device times stay evenly spaced: at scale 100 a two-second outage
+    is three minutes of driving with no hole of the terminal's making.
+    Immutable: share one among a fleet.
+    """
+
+    scale: float = 1.0
+    start: float = field(default_factory=time.time)
+    origin: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        if not self.scale > 0:
+            raise ValueError("the clock's scale must be positive")
+
+    def at(self, wall: float) -> float:
+        """Device epoch seconds at ``wall`` (``time.monotonic()``)."""
+        return self.start + (wall - self.origin) * self.scale
+
+
+def device_iso(epoch: float) -> str:
+    """A device time as the terminal's BCD carries it: whole seconds, UTC+8."""
+    return to_iso(datetime.fromtimestamp(math.floor(epoch), CST))
+
+
 class CoverageGaps:
     """When a terminal has no signal (a tunnel, an underground car park, a
     dead spot): gaps start at random, ``per_minute`` on average, and last
@@ -389,7 +424,8 @@ async def drive(terminal: SimulatedTerminal, driver: Any, stop: asyncio.Event, *
                 interval: float = 2.0, heartbeat_every: int = 10,
                 max_backoff: float = 30.0, buffer_limit: int = 2000,
                 stats: DriveStats | None = None,
-                gaps: CoverageGaps | None = None) -> DriveStats:
+                gaps: CoverageGaps | None = None,
+                clock: DeviceClock | None = None) -> DriveStats:
     """Report a fix every ``interval`` seconds until ``stop`` is set.
 
     ``driver`` is a ``Driver`` or a ``routes.RouteDriver``.  Fixes that
@@ -397,6 +433,11 @@ async def drive(terminal: SimulatedTerminal, driver: Any, stop: asyncio.Event, *
     kept, like a real terminal's blind-area buffer, and sent as 0x0704
     back-fill after the next login.  Reconnects with exponential backoff
     and jitter.
+
+    Without ``clock`` a fix carries the wall time and the vehicle moves as
+    far as the wall clock says.  With one, device time runs ``clock.scale``
+    times as fast (see ``DeviceClock``): coverage gaps are then counted in
+    device seconds too, backoff and reply timeouts still in wall seconds.
     """
     stats = stats or DriveStats()
     loop = asyncio.get_running_loop()
@@ -407,26 +448,38 @@ async def drive(terminal: SimulatedTerminal, driver: Any, stop: asyncio.Event, *
     ticks = 0
     rng = driver.rng
     blind = False
+    # The schedule on a device clock: tick k is due at wall t0 + k * interval
+    # and stamped dev0 + k * step (a whole second to start from, so that
+    # whole-second steps stay whole after the BCD's truncation).
+    t0 = time.monotonic()
+    dev0 = math.floor(clock.at(t0)) if clock is not None else 0.0
+    step = interval * clock.scale if clock is not None else 0.0
+    tick = 0
     try:
         while not stop.is_set():
             now = loop.time()
-            lon, lat = driver.advance(now - last_move)
-            last_move = now
+            if clock is None:
+                lon, lat = driver.advance(now - last_move)
+                last_move = now
+                device_time, gap_clock = now_iso(), now
+            else:
+                lon, lat = driver.advance(step if tick else 0.0)
+                device_time, gap_clock = device_iso(dev0 + tick * step), tick * step
+            tick += 1
             speed = getattr(driver, "current_speed_kmh", driver.speed_kmh)
             fix = PositionFix(
-                terminal_phone=terminal.phone, device_time=now_iso(), lon=round(lon, 6),
+                terminal_phone=terminal.phone, device_time=device_time, lon=round(lon, 6),
                 lat=round(lat, 6), altitude_m=45, speed_kmh=round(speed, 1),
                 heading=driver.heading, alarm=getattr(driver, "alarm_bits", 0),
                 status=STATUS_DRIVING if speed > 0 else STATUS_DRIVING & ~1)
-            if gaps is not None and gaps.blind(now):
+            if gaps is not None and gaps.blind(gap_clock):
                 if not blind:
                     stats.gaps += 1
                     blind = True
                     await terminal.close()  # no signal, no connection
                 backlog.append(fix)
                 stats.buffered = len(backlog)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
+                await _pause(stop, interval, None if clock is None else t0 + tick * interval)
                 continue
             blind = False
             if not terminal.authenticated and now >= next_attempt:
@@ -465,11 +518,22 @@ async def drive(terminal: SimulatedTerminal, driver: Any, stop: asyncio.Event, *
                 backlog.append(fix)
             stats.buffered = len(backlog)
             stats.junk = terminal.junk_sent
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+            await _pause(stop, interval, None if clock is None else t0 + tick * interval)
     finally:
         await terminal.close()
     return stats
+
+
+async def _pause(stop: asyncio.Event, interval: float, until: float | None = None) -> None:
+    """Wait ``interval`` seconds, or until ``time.monotonic()`` reaches
+    ``until`` (at once if it has), or less if ``stop`` is set."""
+    if until is not None:
+        interval = until - time.monotonic()
+        if interval <= 0:
+            await asyncio.sleep(0)  # behind schedule: let the others run, then go on
+            return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), interval)
 
 
 async def _send_backlog(terminal: SimulatedTerminal, backlog: deque[PositionFix],
@@ -614,14 +678,16 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
                     seconds: float | None = None, seed: int | None = None,
                     stop: asyncio.Event | None = None, routes: Sequence[Any] | None = None,
                     misbehaving: Iterable[int] = (), gaps_per_minute: float = 0.0,
-                    misconduct: float = 0.1) -> dict[str, DriveStats]:
+                    misconduct: float = 0.1, clock: DeviceClock | None = None
+                    ) -> dict[str, DriveStats]:
     """Drive every vehicle until ``seconds`` pass or ``stop`` is set.
 
     Without ``routes`` a vehicle wanders between nearby cell centres
     (``lon``/``lat``, WGS-84); with them (``routes.Route`` in WGS-84, one
     per vehicle) it drives its route.  ``misbehaving``: indexes of
     terminals that send junk; ``gaps_per_minute``: how often a terminal
-    loses coverage (and back-fills afterwards).
+    loses coverage (and back-fills afterwards); ``clock``: one device clock
+    for the whole fleet when device time should run faster than the wall.
     """
     from server.simulator.routes import RouteDriver
 
@@ -647,7 +713,7 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
             driver = Driver(lon, lat, demo_speed_kmh(vehicle.kind, speedup), rng=rng)
         gaps = CoverageGaps(rng, gaps_per_minute) if gaps_per_minute > 0 else None
         await drive(terminal, driver, stop, interval=interval, stats=results[vehicle.vehicle_id],
-                    gaps=gaps)
+                    gaps=gaps, clock=clock)
 
     for index, vehicle in enumerate(vehicles):
         results[vehicle.vehicle_id] = DriveStats()
@@ -664,7 +730,7 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
 
 
 __all__ = [
-    "CoverageGaps", "District", "DriveStats", "Driver", "FleetVehicle", "SimulatedTerminal",
-    "TerminalError", "approved_routes", "demo_speed_kmh", "drive", "edition_for", "ensure_geofences",
+    "CoverageGaps", "DeviceClock", "District", "DriveStats", "Driver", "FleetVehicle", "SimulatedTerminal",
+    "TerminalError", "approved_routes", "demo_speed_kmh", "device_iso", "drive", "edition_for", "ensure_geofences",
     "load_district", "load_fleet", "run_fleet",
 ]

@@ -23,7 +23,13 @@ import sys
 import numpy as np
 
 from core.coords import gcj02_to_wgs84_array
-from server.simulator import approved_routes, ensure_geofences, load_district, run_fleet
+from server.simulator import (
+    DeviceClock,
+    approved_routes,
+    ensure_geofences,
+    load_district,
+    run_fleet,
+)
 from server.simulator.routes import CellGrid, Route, build_routes, demo_geofences, to_wgs
 
 
@@ -38,6 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--speedup", type=float, default=1.0,
                    help="drive this many times faster than real (capped below 200 km/h); "
                         "1 is the real pace: sweepers at 8 km/h")
+    p.add_argument("--time-scale", type=float, default=1.0,
+                   help="the terminals' clock runs this many times as fast as the wall "
+                        "clock, from now: device time, and the driving with it, passes "
+                        "faster; --interval stays in wall seconds (default 1)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this long")
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
     p.add_argument("--wander", action="store_true",
@@ -52,8 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="do not write the demo's geofences into the database")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
-    if args.interval <= 0 or args.speedup <= 0:
-        p.error("--interval and --speedup must be positive")
+    if args.interval <= 0 or args.speedup <= 0 or args.time_scale <= 0:
+        p.error("--interval, --speedup and --time-scale must be positive")
     if args.gaps_per_minute < 0 or not 0 <= args.misconduct <= 1:
         p.error("--gaps-per-minute must be >= 0 and --misconduct within 0-1")
     return args
@@ -97,7 +107,8 @@ async def _main(args: argparse.Namespace) -> int:
                               interval=args.interval, speedup=args.speedup,
                               seconds=args.seconds, seed=args.seed, stop=stop, routes=routes,
                               misbehaving=misbehaving, gaps_per_minute=args.gaps_per_minute,
-                              misconduct=args.misconduct)
+                              misconduct=args.misconduct,
+                              clock=DeviceClock(args.time_scale) if args.time_scale != 1 else None)
     summary = {
         "terminals": len(results),
         "sent": sum(r.sent for r in results.values()),

@@ -53,17 +53,8 @@ _STATUS_FOR_CODE = {"no_such_case": 404, "role_forbidden": 403, "not_your_case":
 
 
 def _apply_in(store: ServerStore, conn: Connection, command: Command, user: dict[str, Any]) -> dict[str, Any]:
-    """``_decide`` plus the ledger line, inside the caller's ``writing()``."""
-    seen = conn.execute(select(s.commands.c.result).where(
-        s.commands.c.command_id == command.command_id)).scalar_one_or_none()
-    if seen is not None:
-        return json.loads(seen)
-    result = store._decide(conn, command, user)
-    conn.execute(insert(s.commands).values(
-        command_id=command.command_id, case_id=command.case_id, kind=command.kind.value,
-        operator=command.operator, workstation=command.workstation, issued_at=command.issued_at,
-        received_at=now_iso(), outcome=result["outcome"], result=json.dumps(result, ensure_ascii=False)))
-    return result
+    """The rules plus the ledger line, inside the caller's ``writing()``."""
+    return store.apply_in(conn, command, user)
 
 
 def _raise_if_rejected(result: dict[str, Any]) -> None:

@@ -6,7 +6,12 @@ gateway's single store thread, and on PostgreSQL an advisory lock taken for
 the transaction so that several gateway processes cannot commit ids out of
 order either).  A client that follows "positions after N" therefore never
 skips a row, whatever the device time of the fix: late 0x0704 back-fill gets
-new ids and reaches every client that follows the cursor.
+new ids and reaches every client that follows the cursor.  Ids may have
+gaps (a copy that was not stored on PostgreSQL used one up), never go back.
+
+A fix is stored once: (vehicle_id, device_time) is unique, and a copy that
+a terminal sends again because our 0x8001 was lost is skipped while the
+terminal is still acknowledged (docs/jt808.md, "Duplicates").
 
 Alarms and geofences are rare, precious rows: they go through the change
 feed (entities ``alarm`` and ``geofence``), so every workstation gets them
@@ -20,6 +25,7 @@ is thread-safe.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -33,6 +39,7 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -45,6 +52,8 @@ from server.storage import schema as s
 
 if TYPE_CHECKING:
     from server.storage.store import ServerStore
+
+log = logging.getLogger(__name__)
 
 POSITION_PAGE_MAX = 20000
 ALARM_NOTE_MAX = 1000
@@ -124,9 +133,64 @@ def ensure_indexes(store: ServerStore) -> None:
     not add indexes to a table that already exists)."""
     if _indexed.get(store):
         return
+    ensure_fix_key(store)
     for index in s.positions.indexes | s.alarms.indexes:
         Index.create(index, store.engine, checkfirst=True)
     _indexed[store] = True
+
+
+# ---- one row per fix -----------------------------------------------------------
+
+FIX_KEY_INDEX = "ux_positions_vehicle_time"
+_PLAIN_FIX_INDEX = "ix_positions_vehicle_time"  # what databases had before the rule
+_fix_key_lock = threading.Lock()
+_fix_keyed: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+# Of the copies of one fix the one with the highest id stays.  SQLite gives
+# a new row the highest id + 1, so deleting the newest row would hand its id
+# out again, and a client whose cursor is already past it would never see
+# the fix that got it; deleting only lower ids cannot do that.
+_DELETE_EARLIER_COPIES = (
+    "DELETE FROM positions WHERE EXISTS (SELECT 1 FROM positions AS later "
+    "WHERE later.vehicle_id = positions.vehicle_id AND later.device_time = positions.device_time "
+    "AND later.position_id > positions.position_id)")
+_REPOINT_LATEST = (
+    "UPDATE vehicle_latest SET position_id = (SELECT max(p.position_id) FROM positions AS p "
+    "WHERE p.vehicle_id = vehicle_latest.vehicle_id AND p.device_time = vehicle_latest.device_time) "
+    "WHERE NOT EXISTS (SELECT 1 FROM positions AS q WHERE q.position_id = vehicle_latest.position_id) "
+    "AND EXISTS (SELECT 1 FROM positions AS r WHERE r.vehicle_id = vehicle_latest.vehicle_id "
+    "AND r.device_time = vehicle_latest.device_time)")
+
+
+def ensure_fix_key(store: ServerStore) -> int:
+    """Make (vehicle_id, device_time) unique in a database made before that
+    rule: delete the earlier copies of each fix, create the unique index and
+    drop the plain one it replaces, in one transaction.  Returns how many
+    copies were deleted.  Cheap after the first call for a store; safe to
+    run from several processes at once (PostgreSQL: under the positions
+    advisory lock, so no writer adds a copy meanwhile; SQLite: under the
+    write lock).  Any thread."""
+    with _fix_key_lock:
+        if _fix_keyed.get(store):
+            return 0
+        deleted = 0
+        names = {i["name"] for i in inspect(store.engine).get_indexes("positions")}
+        if FIX_KEY_INDEX not in names:
+            with store.engine.begin() as conn:
+                if store.is_postgres:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                 {"k": _POSITIONS_LOCK_KEY})
+                deleted = int(conn.execute(text(_DELETE_EARLIER_COPIES)).rowcount or 0)
+                if deleted:
+                    conn.execute(text(_REPOINT_LATEST))
+                conn.execute(text(f"CREATE UNIQUE INDEX IF NOT EXISTS {FIX_KEY_INDEX} "
+                                  "ON positions (vehicle_id, device_time)"))
+                conn.execute(text(f"DROP INDEX IF EXISTS {_PLAIN_FIX_INDEX}"))
+            if deleted:
+                log.warning("positions: deleted %d stored copies of fixes before making "
+                            "(vehicle, device time) unique", deleted)
+        _fix_keyed[store] = True
+        return deleted
 
 
 # ---- writing fixes -------------------------------------------------------------
@@ -142,8 +206,25 @@ def _sql(store: ServerStore, statement: str) -> str:
     return statement.replace("?", "%s") if store.is_postgres else statement
 
 
+# A copy of a fix already stored (same vehicle, same device time) is skipped.
+_CONFLICT = "ON CONFLICT (vehicle_id, device_time) DO NOTHING"
 _INSERT_POSITIONS = (f"INSERT INTO positions ({', '.join(_POSITION_COLUMNS)}) "
-                     f"VALUES ({', '.join('?' * len(_POSITION_COLUMNS))})")
+                     f"VALUES ({', '.join('?' * len(_POSITION_COLUMNS))}) {_CONFLICT}")
+# PostgreSQL: COPY the batch into a temporary table of the session, then one
+# INSERT … SELECT skips the copies; RETURNING says which of the ids drawn
+# beforehand were used.  COPY costs the gateway a third of the CPU that one
+# INSERT from arrays (unnest) did: the driver streams rows, not parameters.
+_PG_INCOMING = "positions_incoming"
+_PG_CREATE_INCOMING = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_INCOMING} "
+                       f"(LIKE positions) ON COMMIT DELETE ROWS")
+_PG_ID_COLUMNS = f"position_id, {', '.join(_POSITION_COLUMNS)}"
+_PG_COPY_INCOMING = f"COPY {_PG_INCOMING} ({_PG_ID_COLUMNS}) FROM STDIN"
+_PG_INSERT_POSITIONS = (f"INSERT INTO positions ({_PG_ID_COLUMNS}) "
+                        f"SELECT {_PG_ID_COLUMNS} FROM {_PG_INCOMING} {_CONFLICT} "
+                        f"RETURNING position_id")
+# DBAPI connections whose session has the temporary table (it lives as long
+# as the session; created once per connection, not per batch).
+_pg_incoming_ready: weakref.WeakSet[Any] = weakref.WeakSet()
 # The newer fix by device time wins; a late back-filled fix leaves it alone.
 _UPSERT_LATEST = (f"INSERT INTO vehicle_latest ({', '.join(_LATEST_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(_LATEST_COLUMNS))}) "
@@ -151,48 +232,81 @@ _UPSERT_LATEST = (f"INSERT INTO vehicle_latest ({', '.join(_LATEST_COLUMNS)}) "
                   f"WHERE excluded.device_time >= vehicle_latest.device_time")
 
 
-def store_fixes(store: ServerStore, fixes: Sequence[tuple[str, PositionFix]]) -> int:
+def store_fixes(store: ServerStore, fixes: Sequence[tuple[str, PositionFix]]) -> list[int]:
     """Store (vehicle_id, fix) pairs in one transaction and move each
     vehicle's latest position when a fix is newer by device time.
+
+    Returns the indexes (ascending) of the fixes stored.  The others were
+    copies: their vehicle already has a fix at that device time, stored
+    earlier or earlier in ``fixes``; the first copy is the one kept.
 
     Plain driver ``executemany``: at 10,000 fixes a second, building a
     SQLAlchemy parameter set per row cost more than SQLite's own work."""
     if not fixes:
-        return 0
+        return []
+    ensure_fix_key(store)
     recv = now_iso()
     rows = [(vid, f.device_time, recv, f.lon, f.lat, f.altitude_m, f.speed_kmh, f.heading,
              f.alarm, f.status, f.flags) for vid, f in fixes]
+    stored: list[tuple[int, int]] = []  # (index in rows, position_id)
     with store.engine.begin() as conn:
         if store.is_postgres:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POSITIONS_LOCK_KEY})
-            # Ids drawn while holding the lock, then COPY: one round trip for
-            # the ids and a stream for the rows, instead of a statement per row.
+            # Ids drawn while holding the lock, in the order the fixes came.
             ids = list(conn.execute(text(
                 "SELECT nextval(pg_get_serial_sequence('positions', 'position_id')) "
                 "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
             ids.sort()
             raw = conn.connection.driver_connection
             assert raw is not None
-            with raw.cursor() as cur, cur.copy(
-                    f"COPY positions (position_id, {', '.join(_POSITION_COLUMNS)}) FROM STDIN") as copy:
-                for pid, row in zip(ids, rows, strict=True):
-                    copy.write_row((pid, *row))
+            with raw.cursor() as cur:
+                if raw not in _pg_incoming_ready:
+                    cur.execute(_PG_CREATE_INCOMING)
+                with cur.copy(_PG_COPY_INCOMING) as copy:
+                    for pid, row in zip(ids, rows, strict=True):
+                        copy.write_row((pid, *row))
+                cur.execute(_PG_INSERT_POSITIONS)
+                used = {int(r[0]) for r in cur.fetchall()}
+            stored = [(i, pid) for i, pid in enumerate(ids) if pid in used]
         else:
-            conn.exec_driver_sql(_INSERT_POSITIONS, rows)
-            # The transaction holds SQLite's write lock from the first insert,
-            # so the rows got consecutive ids ending at the last one.
-            last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
-            ids = list(range(last - len(rows) + 1, last + 1))
+            inserted = int(conn.exec_driver_sql(_INSERT_POSITIONS, rows).rowcount)
+            if inserted:
+                # The transaction holds SQLite's write lock from the first
+                # insert, so the stored rows got consecutive ids ending at
+                # the last one.
+                last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+                first = last - inserted + 1
+                if inserted == len(rows):
+                    stored = list(enumerate(range(first, last + 1)))
+                else:
+                    stored = _match_ids(rows, conn.exec_driver_sql(
+                        "SELECT position_id, vehicle_id, device_time FROM positions "
+                        "WHERE position_id >= ?", (first,)).all())
         newest: dict[str, tuple[Any, ...]] = {}
-        for pid, row in zip(ids, rows, strict=True):
+        for index, pid in stored:
+            row = rows[index]
             current = newest.get(row[0])
             if current is None or row[1] >= current[2]:
                 # vehicle_latest column order: vehicle_id, position_id, device_time, ...
                 newest[row[0]] = (row[0], pid, row[1], row[2], row[3], row[4], row[6], row[7],
                                   row[8], row[9], row[10])
-        conn.exec_driver_sql(_sql(store, _UPSERT_LATEST), list(newest.values()))
-    events(store).notified(int(ids[-1]) if ids else 0)
-    return len(rows)
+        if newest:
+            conn.exec_driver_sql(_sql(store, _UPSERT_LATEST), list(newest.values()))
+    if store.is_postgres:
+        # Only now: a rolled-back transaction takes the CREATE with it.
+        _pg_incoming_ready.add(raw)
+    if stored:
+        events(store).notified(max(pid for _i, pid in stored))
+    return [index for index, _pid in stored]
+
+
+def _match_ids(rows: Sequence[tuple[Any, ...]], got: Iterable[Any]) -> list[tuple[int, int]]:
+    """(index in rows, id) for the rows just stored, found by their key: of
+    several copies in ``rows`` the first was stored, the others conflicted."""
+    first_copy: dict[tuple[str, str], int] = {}
+    for index, row in enumerate(rows):
+        first_copy.setdefault((row[0], row[1]), index)
+    return sorted((first_copy[(vid, when)], int(pid)) for pid, vid, when in got)
 
 
 # ---- reading fixes -------------------------------------------------------------
@@ -439,7 +553,8 @@ def vehicle_kinds(store: ServerStore) -> dict[str, str]:
 
 
 __all__ = [
-    "AlarmError", "PositionEvents", "acknowledge_alarm", "alarms", "ensure_indexes", "events",
+    "FIX_KEY_INDEX", "AlarmError", "PositionEvents", "acknowledge_alarm", "alarms",
+    "ensure_fix_key", "ensure_indexes", "events",
     "geofence_generation", "geofence_rows", "geofence_signature", "last_position_id", "latest_positions",
     "load_geofences", "open_conditions", "positions_after", "record_alarm_events",
     "save_geofence", "snapshot", "store_fixes", "track", "vehicle_kinds", "wait_for_positions",

@@ -218,7 +218,12 @@ positions = Table(
     Column("status", BigInteger, nullable=False),
     Column("flags", Integer, nullable=False),
 )
-Index("ix_positions_vehicle_time", positions.c.vehicle_id, positions.c.device_time)
+# One row per vehicle and device second: a terminal that missed our 0x8001
+# sends the same fix again (0x0200 retry, a whole 0x0704 batch re-sent), and
+# the store keeps the first copy only (docs/jt808.md, "Duplicates").  The
+# index also serves a vehicle's track.  Older databases have a plain index,
+# ix_positions_vehicle_time, instead: positions.ensure_fix_key replaces it.
+Index("ux_positions_vehicle_time", positions.c.vehicle_id, positions.c.device_time, unique=True)
 # Whole-district replay reads every vehicle's fixes in a time window.
 Index("ix_positions_time", positions.c.device_time)
 
@@ -294,3 +299,18 @@ ENTITY_TABLES = {
 }
 # Columns that never leave the server.
 PRIVATE_COLUMNS = {"user": {"password_hash"}, "attachment": {"data"}}
+# Entities that live only in the change feed (the published reference data).
+UNTABLED_ENTITIES = ("reference",)
+# Their latest changes, found without scanning the feed (snapshots).
+untabled_changes_index = Index(
+    "ix_changes_untabled", changes.c.entity, changes.c.entity_id, changes.c.seq,
+    sqlite_where=changes.c.entity.in_(UNTABLED_ENTITIES), postgresql_where=changes.c.entity.in_(UNTABLED_ENTITIES))
+
+
+def feed_columns() -> dict[str, tuple[Table, str, list[str]]]:
+    """entity -> (table, key, the columns that travel in the feed, sorted)."""
+    out = {}
+    for entity, (table, key) in ENTITY_TABLES.items():
+        private = PRIVATE_COLUMNS.get(entity, set())
+        out[entity] = (table, key, sorted(c.name for c in table.c if c.name not in private))
+    return out

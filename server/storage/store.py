@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    bindparam,
     create_engine,
     event,
     func,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.cases import (
     ENDPOINT_ONLY,
@@ -50,6 +51,24 @@ from server.storage import positions
 from server.storage import schema as s
 
 CHANGE_PAGE_MAX = 20000  # pages this big keep an initial download of a million rows fast
+COMMANDS_PER_TRANSACTION = 100
+
+# The command path's statements, built once: building a statement with
+# ``.values(**row)`` per command cost more than the rules and SQLite together
+# (SQLAlchemy coerces every value and computes a cache key each time).
+_COMMAND_RESULT = select(s.commands.c.result).where(s.commands.c.command_id == bindparam("command_id"))
+_INSERT_COMMAND = insert(s.commands)
+_CASE_BY_ID = select(s.cases).where(s.cases.c.case_id == bindparam("case_id"))
+_CASE_OF_TICKET = select(s.cases.c.case_id).where(s.cases.c.ticket_id == bindparam("ticket_id"))
+_DEPARTMENT_EXISTS = select(s.departments.c.department_id).where(
+    s.departments.c.department_id == bindparam("department_id"))
+_CELL_EXISTS = select(s.cells.c.code).where(s.cells.c.code == bindparam("code"))
+_INSERT_CASE = insert(s.cases)
+_UPDATE_CASE = update(s.cases).where(s.cases.c.case_id == bindparam("key_case_id"))
+_INSERT_EVENT = insert(s.case_events)
+_LAST_SEQ = select(s.change_counter.c.last_seq).where(s.change_counter.c.id == 1)
+_SET_LAST_SEQ = update(s.change_counter).where(s.change_counter.c.id == 1)
+_INSERT_CHANGES = insert(s.changes)
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,7 @@ class ServerStore:
         self.is_postgres = self.engine.dialect.name == "postgresql"
         s.metadata.create_all(self.engine)
         add_missing_columns(self.engine, s.metadata)
+        self._add_missing_indexes()
         with self.engine.begin() as conn:
             if conn.execute(select(s.change_counter.c.id)).first() is None:
                 try:
@@ -96,6 +116,19 @@ class ServerStore:
                     pass  # another server process created it first
         self.categories = categories or load_categories()
         self.calendar = calendar or load_calendar()
+
+    def _add_missing_indexes(self) -> None:
+        """Indexes added after a database was created (``create_all`` makes
+        indexes only with their table)."""
+        for index in (s.untabled_changes_index,):  # all on ``changes``
+            try:
+                with self.engine.begin() as conn:
+                    index.create(conn, checkfirst=True)
+            except DBAPIError:
+                # Another server process on the same database made it meanwhile.
+                with self.engine.connect() as conn:
+                    if not self.engine.dialect.has_index(conn, s.changes.name, str(index.name)):
+                        raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -122,7 +155,7 @@ class ServerStore:
 
     def record_changes(self, conn: Connection, items: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
         """Append changes inside a ``writing()`` transaction; returns the last seq."""
-        last = conn.execute(select(s.change_counter.c.last_seq).where(s.change_counter.c.id == 1)).scalar_one()
+        last = conn.execute(_LAST_SEQ).scalar_one()
         if not items:
             return int(last)
         rows = []
@@ -131,9 +164,9 @@ class ServerStore:
             public = {k: v for k, v in data.items() if k not in private}
             rows.append({"seq": last + offset, "entity": entity, "entity_id": entity_id,
                          "data": json.dumps(public, ensure_ascii=False, separators=(",", ":"))})
-        conn.execute(insert(s.changes), rows)
+        conn.execute(_INSERT_CHANGES, rows)
         new_last = last + len(rows)
-        conn.execute(update(s.change_counter).where(s.change_counter.c.id == 1).values(last_seq=new_last))
+        conn.execute(_SET_LAST_SEQ, {"last_seq": new_last})
         return int(new_last)
 
     def insert_entities(self, conn: Connection, entity: str, rows: Sequence[dict[str, Any]], *,
@@ -219,32 +252,57 @@ class ServerStore:
 
         A command already seen returns the reply it got the first time.  A
         command the rules refuse is recorded as rejected, with its reason,
-        and changes nothing else.
+        and changes nothing else.  A batch is applied in transactions of up
+        to ``COMMANDS_PER_TRANSACTION`` commands: one commit per command
+        cost more than the rules; the chunk bounds how long the change lock
+        is held against the gateway's writes.
         """
-        return [self._apply_one(raw, user) for raw in raw_commands]
+        results: list[dict[str, Any]] = []
+        chunk: list[tuple[int, Command]] = []
+        for raw in raw_commands:
+            command, refusal = self._parse_command(raw)
+            results.append(refusal or {})
+            if command is not None:
+                chunk.append((len(results) - 1, command))
+            if len(chunk) == COMMANDS_PER_TRANSACTION:
+                self._apply_chunk(chunk, user, results)
+                chunk = []
+        if chunk:
+            self._apply_chunk(chunk, user, results)
+        return results
 
-    def _apply_one(self, raw: Any, user: dict[str, Any]) -> dict[str, Any]:
+    def _apply_chunk(self, chunk: Sequence[tuple[int, Command]], user: dict[str, Any],
+                     results: list[dict[str, Any]]) -> None:
+        with self.writing() as conn:
+            for index, command in chunk:
+                results[index] = self.apply_in(conn, command, user)
+
+    @staticmethod
+    def _parse_command(raw: Any) -> tuple[Command | None, dict[str, Any] | None]:
         try:
             command = Command.from_dict(raw if isinstance(raw, dict) else {})
         except MalformedCommand as exc:
             command_id = raw.get("command_id") if isinstance(raw, dict) else None
-            return {"command_id": command_id, "outcome": "rejected",
-                    "reason": {"code": "malformed", "message": f"malformed command: {exc}", "params": {}}}
+            return None, {"command_id": command_id, "outcome": "rejected",
+                          "reason": {"code": "malformed", "message": f"malformed command: {exc}", "params": {}}}
         if command.kind in ENDPOINT_ONLY:
-            return {"command_id": command.command_id, "outcome": "rejected", "reason": {
+            return None, {"command_id": command.command_id, "outcome": "rejected", "reason": {
                 "code": "malformed", "message": f"{command.kind.value} has its own endpoint", "params": {}}}
-        with self.writing() as conn:
-            seen = conn.execute(select(s.commands.c.result).where(
-                s.commands.c.command_id == command.command_id)).scalar_one_or_none()
-            if seen is not None:
-                return json.loads(seen)
-            result = self._decide(conn, command, user)
-            conn.execute(insert(s.commands).values(
-                command_id=command.command_id, case_id=command.case_id, kind=command.kind.value,
-                operator=command.operator, workstation=command.workstation,
-                issued_at=command.issued_at, received_at=now_iso(), outcome=result["outcome"],
-                result=json.dumps(result, ensure_ascii=False)))
-            return result
+        return command, None
+
+    def apply_in(self, conn: Connection, command: Command, user: dict[str, Any]) -> dict[str, Any]:
+        """Decide one command and write its ledger line, inside the caller's
+        ``writing()`` transaction; a command seen before gets its first reply."""
+        seen = conn.execute(_COMMAND_RESULT, {"command_id": command.command_id}).scalar_one_or_none()
+        if seen is not None:
+            return json.loads(seen)
+        result = self._decide(conn, command, user)
+        conn.execute(_INSERT_COMMAND, {
+            "command_id": command.command_id, "case_id": command.case_id, "kind": command.kind.value,
+            "operator": command.operator, "workstation": command.workstation,
+            "issued_at": command.issued_at, "received_at": now_iso(), "outcome": result["outcome"],
+            "result": json.dumps(result, ensure_ascii=False)})
+        return result
 
     def _decide(self, conn: Connection, command: Command, user: dict[str, Any]) -> dict[str, Any]:
         base = {"command_id": command.command_id, "case_id": command.case_id, "kind": command.kind.value}
@@ -252,22 +310,20 @@ class ServerStore:
             reason = CommandRejected("operator_mismatch",
                                      f"command signed by {command.operator} sent by {user['username']}")
             return {**base, "outcome": "rejected", "reason": reason.to_dict()}
-        row = conn.execute(select(s.cases).where(s.cases.c.case_id == command.case_id)).mappings().first()
+        row = conn.execute(_CASE_BY_ID, {"case_id": command.case_id}).mappings().first()
         state = CaseState.from_dict(dict(row)) if row else None
         ctx = RuleContext(
             role=Role(user["role"]),
             categories=self.categories,
             calendar=self.calendar,
-            department_exists=lambda d: conn.execute(select(s.departments.c.department_id).where(
-                s.departments.c.department_id == d)).first() is not None,
-            cell_exists=lambda c: conn.execute(select(s.cells.c.code).where(
-                s.cells.c.code == c)).first() is not None,
+            department_exists=lambda d: conn.execute(_DEPARTMENT_EXISTS, {"department_id": d}).first() is not None,
+            cell_exists=lambda c: conn.execute(_CELL_EXISTS, {"code": c}).first() is not None,
             user_department=user.get("department_id"),
         )
         try:
             new_state, case_event = apply_command(state, command, ctx)
-            if state is None and new_state.ticket_id and conn.execute(select(s.cases.c.case_id).where(
-                    s.cases.c.ticket_id == new_state.ticket_id)).first() is not None:
+            if state is None and new_state.ticket_id and conn.execute(
+                    _CASE_OF_TICKET, {"ticket_id": new_state.ticket_id}).first() is not None:
                 raise CommandRejected("ticket_exists", f"ticket {new_state.ticket_id} already has a case",
                                       ticket_id=new_state.ticket_id)
         except CommandRejected as exc:
@@ -276,12 +332,12 @@ class ServerStore:
             new_state.number = self._next_case_number(conn, command.issued_at)
         data = new_state.to_dict()
         if state is None:
-            conn.execute(insert(s.cases).values(**data))
+            conn.execute(_INSERT_CASE, data)
         else:
-            conn.execute(update(s.cases).where(s.cases.c.case_id == command.case_id).values(**data))
+            conn.execute(_UPDATE_CASE, {**data, "key_case_id": command.case_id})
         event_row = case_event.to_dict()
         event_row["detail"] = json.dumps(event_row["detail"], ensure_ascii=False)
-        conn.execute(insert(s.case_events).values(**event_row))
+        conn.execute(_INSERT_EVENT, event_row)
         seq = self.record_changes(conn, [("case", new_state.case_id, data),
                                          ("case_event", case_event.event_id, event_row)])
         return {**base, "outcome": "accepted", "number": new_state.number,
@@ -290,12 +346,7 @@ class ServerStore:
     def _next_case_number(self, conn: Connection, issued_at: str) -> str:
         """Official case number: YYYYMMDD of registration + a 5-digit daily sequence."""
         day = from_iso(issued_at).strftime("%Y%m%d")
-        last = conn.execute(select(s.number_counters.c.last).where(s.number_counters.c.day == day)).scalar_one_or_none()
-        if last is None:
-            last = 0
-            conn.execute(insert(s.number_counters).values(day=day, last=0))
-        conn.execute(update(s.number_counters).where(s.number_counters.c.day == day).values(last=last + 1))
-        return f"{day}{last + 1:05d}"
+        return f"{day}{self.reserve_case_numbers(conn, day, 1):05d}"
 
     def reserve_case_numbers(self, conn: Connection, day: str, count: int) -> int:
         """Reserve ``count`` numbers for ``day`` (bulk loads); returns the first sequence."""
@@ -338,9 +389,10 @@ class ServerStore:
     # Position and alarm storage lives in server/storage/positions.py; these
     # methods keep the gateway's PositionSink and the API working.
 
-    def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> int:
+    def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> list[int]:
         """Store (vehicle_id, fix) pairs in one transaction; update each
-        vehicle's latest position when the fix is newer by device time."""
+        vehicle's latest position when the fix is newer by device time.
+        Returns the indexes of the fixes stored; the rest were copies."""
         return positions.store_fixes(self, fixes)
 
     def positions_after(self, after: int, limit: int = 5000) -> list[dict[str, Any]]:

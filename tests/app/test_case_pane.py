@@ -8,7 +8,6 @@ import asyncio
 import hashlib
 
 import pytest
-import qasync
 from PySide6.QtCore import Qt
 
 from app.attachments import AttachmentService
@@ -231,15 +230,6 @@ def test_a_reported_case_is_verified_located_on_the_map_and_registered(qtbot, wo
 
 
 # ---- attachments ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def event_loop(qapp):
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 def test_attachments_are_fetched_on_demand_and_cached(qtbot, event_loop, tmp_path):

@@ -6,12 +6,8 @@ sync health panel."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-import warnings
 
 import pytest
-import qasync
 from sqlalchemy import create_engine, text
 
 from app.session import ClientConfig, ClientSession, SignInError
@@ -19,38 +15,9 @@ from app.views.login_dialog import LoginDialog
 from app.views.main_window import MainWindow
 from core.cases import CaseStatus
 from core.passwords import hash_password
-from support import ServerProcess, seed_small_world
+from support import ServerProcess, seed_small_world, until
 
 CELL = "110101001001001"
-
-
-async def until(predicate, timeout: float) -> float:
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic() - start
-
-
-def forget_last_window_hooks(qapp) -> None:
-    # Windows of earlier tests hooked app.lastWindowClosed to their own
-    # (closed) loops; closing this test's last window must not call them.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        with contextlib.suppress(RuntimeError, TypeError):
-            qapp.lastWindowClosed.disconnect()
-
-
-@pytest.fixture
-def event_loop(qapp):
-    forget_last_window_hooks(qapp)
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    forget_last_window_hooks(qapp)
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 async def open_window(url: str, store, workstation: str, user: str, password: str = "demo"):

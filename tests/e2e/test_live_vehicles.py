@@ -6,8 +6,10 @@ the real client sync engine and store.
   back-fills a coverage gap with 0x0704, sends bytes that need escaping and
   some garbage; its fixes reach the CLIENT store in device-time order.
 - The client's network is cut (a TCP proxy, the fake network between
-  client and server) while vehicles drive; after it is back, the client's
-  tracks equal the server's: no hole.
+  client and server) while six vehicles drive ten minutes of device time
+  (their clock runs 200 times as fast); after it is back, the client's
+  tracks equal the server's and have no gap longer than the reporting
+  interval: no hole.
 - An alarm raised while the client is closed waits, unacknowledged, when it
   starts; an acknowledgement with a note reaches every workstation.
 """
@@ -15,14 +17,12 @@ the real client sync engine and store.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import struct
-import threading
 import time
 
-import numpy as np
 import pytest
+from outage_drill import fleet_vehicles, phones, run_outage
 
 from app.store import LocalStore
 from app.sync.engine import SyncEngine
@@ -31,7 +31,8 @@ from app.vehicles import AlarmAckError, VehicleStore
 from core.alarms import AlarmKind, alarm_bits
 from core.timeutil import from_iso
 from core.tracks import TrackPoint, holes
-from server.simulator import Driver, DriveStats, SimulatedTerminal, drive
+from server.simulator import DeviceClock, SimulatedTerminal
+from server.storage import ServerStore
 from support import wait_until
 
 # ---- a terminal from the public description only -------------------------------
@@ -190,142 +191,54 @@ def test_a_client_following_live_gets_backfill_in_device_time_order(sqlite_serve
 
 # ---- the client's network cut while vehicles drive ----------------------------------
 
-
-class CuttableProxy:
-    """A TCP proxy on loopback: the fake network between client and server."""
-
-    def __init__(self, target_port: int):
-        self.target_port = target_port
-        self.port = 0
-        self._listener: socket.socket | None = None
-        self._conns: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self.up()
-
-    def up(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        """Refuse new connections and break the open ones."""
-        with self._lock:
-            if self._listener is not None:
-                # shutdown() wakes the thread blocked in accept(); close() alone would not.
-                with contextlib.suppress(OSError):
-                    self._listener.shutdown(socket.SHUT_RDWR)
-                self._listener.close()
-                self._listener = None
-            for conn in self._conns:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-            self._conns.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            with self._lock:
-                self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.close()
+STEP_S = 10  # a terminal's reporting interval in device time: vendors use 10-30 s moving
+TIME_SCALE = 200.0  # device seconds per wall second: ten minutes of driving in seconds
+OUTAGE_S = 600  # the acceptance line's ten minutes
 
 
-class Fleet:
-    """Simulated terminals driving in a thread of their own, over real TCP."""
-
-    def __init__(self, port: int, phones: list[str], interval: float = 0.1):
-        self.stop_event: asyncio.Event | None = None
-        self.loop = asyncio.new_event_loop()
-        self.stats = [DriveStats() for _ in phones]
-        self.thread = threading.Thread(target=self._run, args=(port, phones, interval), daemon=True)
-        self.thread.start()
-
-    def _run(self, port: int, phones: list[str], interval: float) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def main() -> None:
-            self.stop_event = asyncio.Event()
-            lon = np.array([116.4106, 116.4118, 116.4106, 116.4118])
-            lat = np.array([39.9205, 39.9205, 39.9214, 39.9214])
-            await asyncio.gather(*(
-                drive(SimulatedTerminal(p, "127.0.0.1", port, reply_timeout=2.0),
-                      Driver(lon, lat, speed_kmh=30.0), self.stop_event, interval=interval,
-                      stats=s, heartbeat_every=0) for p, s in zip(phones, self.stats, strict=True)))
-
-        self.loop.run_until_complete(main())
-
-    def stop(self) -> None:
-        assert self.stop_event is not None
-        self.loop.call_soon_threadsafe(self.stop_event.set)
-        self.thread.join(15)
-
-
-def test_after_the_network_comes_back_the_client_track_has_no_hole(sqlite_server, tmp_path):
+def test_ten_minutes_of_driving_during_a_network_cut_leave_no_hole(sqlite_server, tmp_path):
+    """The acceptance line, "stop the client's network for 10 minutes while
+    vehicles drive: after reconnect their tracks have no hole", with the
+    terminals' clock 200 times as fast as the wall's, so the ten minutes are
+    driven in seconds.  The same rig on the wall clock, for real minutes:
+    ``python -m tests.e2e.outage_drill --minutes 10``."""
     server = sqlite_server
-    proxy = CuttableProxy(server.api_port)
-    engine = SyncEngine(tmp_path / "client.db", f"http://127.0.0.1:{proxy.port}", "WS1")
-    engine.login("dispatcher", "demo")
-    assert engine.sync_once().error is None
-    store = LocalStore(tmp_path / "client.db")
-    vehicles = VehicleStore(store)
-    fleet = Fleet(server.jt808_port, ["013800000001", "013800000002"])
-    try:
-        assert wait_until(lambda: all(s.acked >= 5 for s in fleet.stats), 10)
-        assert engine.sync_once().error is None
-        first_cursor = store.position_cursor()
-        proxy.cut()
-        offline = engine.sync_once()
-        assert not offline.online
-        cut_at = time.monotonic()
-        while time.monotonic() - cut_at < 4.0:  # vehicles drive, the client cannot see
-            assert not engine.sync_once().online
-            time.sleep(0.2)
-        proxy.up()
-        fleet.stop()
-        assert wait_until(lambda: engine.sync_once().error is None, 10)
-        engine.sync_once()
-    finally:
-        if fleet.thread.is_alive():
-            fleet.stop()
-    server_rows = engine._request("GET", "/api/positions", params={"after": first_cursor,
-                                                                    "limit": 20000})["positions"]
-    assert len(server_rows) > 30, "vehicles drove during the outage"
-    for vehicle_id in ("V001", "V002"):
-        mine = [p for p in vehicles.track_points_after(first_cursor) if p["vehicle_id"] == vehicle_id]
-        theirs = [p for p in server_rows if p["vehicle_id"] == vehicle_id]
-        assert [p["position_id"] for p in sorted(mine, key=lambda p: p["position_id"])] == \
-            [p["position_id"] for p in theirs]
-        stored = vehicles.track(vehicle_id, "2000-01-01T00:00:00+08:00", "2100-01-01T00:00:00+08:00")
-        times = [p["device_time"] for p in stored]
-        assert times == sorted(times)
-        # The terminals reported every ~0.2 s throughout, the outage included.
+    count = 6
+    world = ServerStore(server.db_url)
+    world.write_entities("vehicle", fleet_vehicles(count))
+    world.close()
+    # Device time starts two hours back, so that it stays in the past.
+    clock = DeviceClock(TIME_SCALE, start=time.time() - 2 * 3600)
+    outage = run_outage(
+        server, tmp_path / "client.db", phones(count), interval=STEP_S / TIME_SCALE, clock=clock,
+        # Cut until every vehicle has driven ten minutes (and one report) the client cannot see.
+        cut_until=lambda cut_at, newest, _wall: all(
+            (from_iso(newest[v]) - from_iso(cut_at[v])).total_seconds() >= OUTAGE_S + STEP_S
+            for v in cut_at),
+        max_cut_s=25.0)
+
+    assert outage.online_rounds == 0 and outage.offline_rounds >= 3, "the client was cut off"
+    assert set(outage.cut_at) == set(phones(count))
+    for vid in outage.cut_at:
+        driven = (from_iso(outage.up_at[vid]) - from_iso(outage.cut_at[vid])).total_seconds()
+        assert driven >= OUTAGE_S, f"{vid} drove {driven} s of device time during the cut"
+        # The client had nothing from the cut before it came back...
+        assert outage.client_newest_before[vid] <= outage.cut_at[vid]
+        theirs, mine = outage.server_tracks[vid], outage.client_tracks[vid]
+        # ...and afterwards holds exactly the server's fixes, in device-time order.
+        key = [(p["position_id"], p["device_time"], p["lon"], p["lat"]) for p in theirs]
+        assert [(p["position_id"], p["device_time"], p["lon"], p["lat"]) for p in mine] == key
+        times = [p["device_time"] for p in mine]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        across = outage.across_cut(vid, mine)
+        assert len(across) >= OUTAGE_S // STEP_S + 1
         points = [TrackPoint(from_iso(p["device_time"]).timestamp(), p["lon"], p["lat"])
-                  for p in stored if p["position_id"] > first_cursor]
-        assert points and holes(points, max_interval_s=2.0) == []
-    engine.close()
-    store.close()
-    proxy.cut()
+                  for p in across]
+        # No gap larger than the reporting interval, from the cut to the reconnect.
+        assert holes(points, max_interval_s=STEP_S) == []
+        assert points[0].t == from_iso(outage.cut_at[vid]).timestamp()
+        assert points[-1].t == from_iso(outage.up_at[vid]).timestamp()
+        assert all(p["flags"] == 0 for p in across)
 
 
 # ---- alarms that wait for a person --------------------------------------------------

@@ -10,7 +10,6 @@ commands are accepted and the case shows its official number.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 import qasync
@@ -22,17 +21,7 @@ from app.session import ClientConfig, ClientSession
 from app.views.main_window import MainWindow
 from app.views.register_dialog import RegisterDialog
 from core.cases import CaseStatus
-from support import ServerProcess, seed_small_world
-
-
-async def until(predicate, timeout: float) -> float:
-    """Seconds it took for predicate() to hold; fails after timeout."""
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic() - start
+from support import ServerProcess, seed_small_world, until
 
 
 def accept_register_dialog(category_key: str, description: str) -> None:

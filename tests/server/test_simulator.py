@@ -14,7 +14,14 @@ from core.alarms import AlarmKind, AlarmMonitor, Geofence, MonitorFix
 from core.coords import haversine_m, wgs84_to_gcj02
 from core.positions import PositionFix
 from server.gateway import JT808Gateway
-from server.simulator import CoverageGaps, DriveStats, FleetVehicle, SimulatedTerminal, drive
+from server.simulator import (
+    CoverageGaps,
+    DeviceClock,
+    DriveStats,
+    FleetVehicle,
+    SimulatedTerminal,
+    drive,
+)
 from server.simulator.routes import (
     CellGrid,
     Route,
@@ -143,12 +150,17 @@ def test_gaps_backfill_and_junk_is_dropped_without_harming_anyone(store):
             from server.simulator import Driver
 
             stats = [DriveStats(), DriveStats()]
-            gaps = CoverageGaps(random.Random(7), per_minute=30.0, min_s=0.5, max_s=1.0)
+            # A report every 0.1 s of wall time, every second of device time:
+            # the store keeps one fix per vehicle and device second.
+            clock = DeviceClock(10.0)
+            gaps = CoverageGaps(random.Random(7), per_minute=3.0, min_s=5.0, max_s=10.0)
             tasks = [
                 asyncio.create_task(drive(faulty, Driver(lon, lat, 30.0, rng=rng), stop,
-                                          interval=0.1, heartbeat_every=0, stats=stats[0])),
+                                          interval=0.1, heartbeat_every=0, stats=stats[0],
+                                          clock=clock)),
                 asyncio.create_task(drive(clean, Driver(lon, lat, 30.0), stop, interval=0.1,
-                                          heartbeat_every=0, stats=stats[1], gaps=gaps)),
+                                          heartbeat_every=0, stats=stats[1], gaps=gaps,
+                                          clock=clock)),
             ]
             await asyncio.sleep(4.0)
             stop.set()
