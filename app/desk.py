@@ -89,16 +89,10 @@ class CaseDesk:
         return RuleContext(role=self.role, categories=self.store.categories, calendar=self.store.calendar,
                            user_department=self.department_id)
 
-    def why_not(self, kind: CommandKind, case_id: str | None) -> CommandRejected | None:
-        """Why ``kind`` cannot be done on this case now (None if it can), for
-        disabling actions with the reason in a tooltip."""
-        state = self.store.case(case_id) if case_id else None
-        if state is None:
-            return CommandRejected("no_such_case", "no such case", case_id=case_id)
-        return why_not(state, kind, self.rule_context(), now_iso())
-
     def available(self, case_id: str | None) -> dict[CommandKind, CommandRejected | None]:
-        """``why_not`` of every action at once (one read of the case)."""
+        """Why each action cannot be done on this case now (None where it
+        can), for disabling actions with the reason in a tooltip; one read of
+        the case for all of them."""
         state = self.store.case(case_id) if case_id else None
         ctx, now = self.rule_context(), now_iso()
         missing = CommandRejected("no_such_case", "no such case", case_id=case_id)
@@ -128,9 +122,6 @@ class CaseDesk:
             payload["category"] = category
         return case_id, self._queue(self._command(CommandKind.REPORT, case_id, payload))
 
-    def verify_case(self, case_id: str) -> ChangeSummary:
-        return self.act(CommandKind.VERIFY, case_id)
-
     def locate_case(self, case_id: str, *, cell_code: str, lon: float, lat: float,
                     category: str | None = None) -> ChangeSummary:
         payload: dict[str, Any] = {"cell_code": cell_code, "lon": lon, "lat": lat}
@@ -138,23 +129,8 @@ class CaseDesk:
             payload["category"] = category
         return self.act(CommandKind.LOCATE, case_id, payload)
 
-    def register_reported(self, case_id: str, category: str | None = None) -> ChangeSummary:
-        return self.act(CommandKind.REGISTER, case_id, {"category": category} if category else {})
-
-    def cancel_case(self, case_id: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.CANCEL, case_id, {"reason": reason})
-
     def dispatch_case(self, case_id: str, department_id: str) -> ChangeSummary:
         return self.act(CommandKind.DISPATCH, case_id, {"department_id": department_id})
-
-    def redispatch_case(self, case_id: str, department_id: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.REDISPATCH, case_id, {"department_id": department_id, "reason": reason})
-
-    def return_case(self, case_id: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.RETURN, case_id, {"reason": reason})
-
-    def reject_return(self, case_id: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.REJECT_RETURN, case_id, {"reason": reason})
 
     def report_handled(self, case_id: str) -> ChangeSummary:
         return self.act(CommandKind.REPORT_HANDLED, case_id)
@@ -162,26 +138,8 @@ class CaseDesk:
     def check_case(self, case_id: str, note: str = "") -> ChangeSummary:
         return self.act(CommandKind.CHECK, case_id, {"note": note} if note else {})
 
-    def rework_case(self, case_id: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.REWORK, case_id, {"reason": reason})
-
     def close_case(self, case_id: str) -> ChangeSummary:
         return self.act(CommandKind.CLOSE, case_id)
-
-    def callback_case(self, case_id: str, result: str, note: str = "") -> ChangeSummary:
-        return self.act(CommandKind.CALLBACK, case_id, {"result": result, "note": note})
-
-    def extend_case(self, case_id: str, value: float, unit: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.EXTEND, case_id, {"value": value, "unit": unit, "reason": reason})
-
-    def defer_case(self, case_id: str, reason: str) -> ChangeSummary:
-        return self.act(CommandKind.DEFER, case_id, {"reason": reason})
-
-    def resume_case(self, case_id: str) -> ChangeSummary:
-        return self.act(CommandKind.RESUME, case_id)
-
-    def escalate_case(self, case_id: str, reason: str = "") -> ChangeSummary:
-        return self.act(CommandKind.ESCALATE, case_id, {"reason": reason} if reason else {})
 
     def add_note(self, case_id: str, text: str) -> ChangeSummary:
         return self.act(CommandKind.ADD_NOTE, case_id, {"text": text})

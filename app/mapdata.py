@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.store import LocalStore
-from app.vehicles import VehicleStore
+from app.vehicles import OFFLINE_AFTER_S, STALE_AFTER_S, VehicleStore, wgs_to_map
 from core.coords import wgs84_to_gcj02_array
 from core.geo import CellIndex, lonlat_to_mercator, mercator_to_lonlat
 from core.positions import FixFlag, VehicleKind
@@ -25,8 +25,6 @@ from core.sla import sla_state
 from core.timeutil import from_iso, now_cst
 
 VEHICLE_KINDS = [k.value for k in VehicleKind]
-STALE_AFTER_S = 120.0
-OFFLINE_AFTER_S = 900.0
 
 
 @dataclass
@@ -121,13 +119,11 @@ def alarm_layer(store: LocalStore) -> AlarmLayerData:
     if not rows:
         empty = np.zeros(0)
         return AlarmLayerData([], empty, empty, empty.astype(int))
-    glon, glat = wgs84_to_gcj02_array(np.array([r["lon"] for r in rows], dtype=float),
-                                      np.array([r["lat"] for r in rows], dtype=float))
-    x, y = lonlat_to_mercator(glon, glat)
+    x, y = wgs_to_map([r["lon"] for r in rows], [r["lat"] for r in rows])
     levels = {"minor": 0, "major": 1, "critical": 2}
     severity = np.array([max(2 if int(r["alarm"] or 0) & _EMERGENCY_BIT else 1 if r["alarm"] else 0,
                              levels.get(queued.get(r["vehicle_id"], ""), 0)) for r in rows], dtype=int)
-    return AlarmLayerData([r["vehicle_id"] for r in rows], np.asarray(x), np.asarray(y), severity)
+    return AlarmLayerData([r["vehicle_id"] for r in rows], x, y, severity)
 
 
 def case_layer(store: LocalStore, now: str) -> CaseLayerData:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app import bulk, reference
 from app.models import tables as t
-from app.models.search import ensure_search_schema
+from app.models.search import BULK_LOAD_KEY, ensure_search_schema
 from core.cases import (
     OPEN_STATUSES,
     CaseState,
@@ -73,7 +73,7 @@ REPLICA_FIXED: dict[str, dict[str, Any]] = {
     "case_event": {"pending": 0},
 }
 SNAPSHOT_FORMAT = "1"
-BULK_CACHE_KIB = -262144  # page cache while loading or indexing in bulk (negative: KiB)
+BULK_CACHE_KIB = -262144  # page cache while a snapshot is copied in (negative: KiB)
 
 
 def _read_snapshot_layout(raw: sqlite3.Connection) -> tuple[int, dict[str, set[str]], dict[str, dict[str, Any]]]:
@@ -110,6 +110,9 @@ class ChangeSummary:
     """What one mutation changed."""
 
     cases: set[str] = field(default_factory=set)
+    # Cases changed that are too many to name (a snapshot's million): read
+    # every case as changed.
+    all_cases: bool = False
     entities: set[str] = field(default_factory=set)  # entity kinds touched (cell, vehicle, ...)
     outbox: bool = False
     accepted: list[str] = field(default_factory=list)  # command ids
@@ -118,6 +121,7 @@ class ChangeSummary:
 
     def merge(self, other: ChangeSummary) -> ChangeSummary:
         self.cases |= other.cases
+        self.all_cases = self.all_cases or other.all_cases
         self.entities |= other.entities
         self.outbox = self.outbox or other.outbox
         self.accepted += other.accepted
@@ -126,7 +130,14 @@ class ChangeSummary:
         return self
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.entities or self.outbox or self.positions)
+        return bool(self.cases_changed or self.entities or self.outbox or self.positions)
+
+    @property
+    def cases_changed(self) -> bool:
+        return self.all_cases or bool(self.cases)
+
+    def touches_case(self, case_id: str) -> bool:
+        return self.all_cases or case_id in self.cases
 
 
 @dataclass(frozen=True)
@@ -287,14 +298,10 @@ class LocalStore:
                         target = ", ".join([*names, *fixed])
                         values = ", ".join([*names, *("?" for _ in fixed)])
                         updates = ", ".join(f"{c} = excluded.{c}" for c in [*names, *fixed] if c != key)
-                        # A plain insert into an empty table (most of them, on a new
-                        # workstation) skips the upsert's conflict handling; "WHERE
-                        # true" is SQLite's rule for an upsert fed by a SELECT.
-                        empty = not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {table.name})").scalar_one()
-                        upsert = "" if empty else f" WHERE true ON CONFLICT({key}) DO UPDATE SET {updates}"
+                        # "WHERE true": SQLite's rule for an upsert fed by a SELECT.
                         copied += conn.exec_driver_sql(
-                            f"INSERT INTO {table.name} ({target}) SELECT {values} FROM snap.e_{entity}{upsert}",
-                            tuple(fixed.values())).rowcount
+                            f"INSERT INTO {table.name} ({target}) SELECT {values} FROM snap.e_{entity} "
+                            f"WHERE true ON CONFLICT({key}) DO UPDATE SET {updates}", tuple(fixed.values())).rowcount
                         summary.entities.add(entity)
                     if "reference" in untabled:
                         copied += len(reference.apply_reference_rows(conn, untabled.pop("reference")))
@@ -306,12 +313,7 @@ class LocalStore:
                             copied += len(rows)
                             summary.entities.add(entity)
                     self._set_state(conn, "change_cursor", str(seq))
-                    # Views reload on the cases a summary names; a million ids
-                    # would be a waste, the open ones are what they show first.
-                    summary.cases = set(conn.execute(select(t.cases.c.case_id).where(
-                        t.cases.c.status.in_(OPEN_STATUSES))).scalars())
-                    if not summary.cases:
-                        summary.cases = set(conn.execute(select(t.cases.c.case_id).limit(1)).scalars())
+                    summary.all_cases = True
             except (sqlite3.DatabaseError, DBAPIError) as exc:
                 raise StoreError(f"the snapshot cannot be read: {exc}") from exc
             finally:
@@ -578,7 +580,7 @@ class LocalStore:
     _COUNTS_SQL = (
         # ... unless an initial download in bulk has set the counters aside
         # (app/sync/bulk_load.py); then the cases themselves are counted.
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_state WHERE key = 'bulk_load') "
+        f"SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_state WHERE key = '{BULK_LOAD_KEY}') "
         f"THEN (SELECT count(*) FROM cases WHERE {t.QUEUE_OPEN_PREDICATE}) "
         f"ELSE (SELECT coalesce(sum(n), 0) FROM case_status_counts WHERE {t.QUEUE_OPEN_PREDICATE}) END, "
         f"(SELECT count(*) FROM cases WHERE {t.QUEUE_OPEN_PREDICATE} AND deadline < ?), "

@@ -143,7 +143,8 @@ _KINDS = [k.value for k in VehicleKind]
 _SEVERITY_RANK = {Severity.CRITICAL.value: 3, Severity.MAJOR.value: 2, Severity.MINOR.value: 1}
 
 
-def _state(age_s: float | None) -> int:
+def presence(age_s: float | None) -> int:
+    """0 online, 1 stale, 2 offline, from the age of the latest fix (None: never seen)."""
     if age_s is None or age_s > OFFLINE_AFTER_S:
         return 2
     return 1 if age_s > STALE_AFTER_S else 0
@@ -226,7 +227,7 @@ class VehicleStore:
         for r in rows:
             age = (at - from_iso(r["device_time"])).total_seconds() if r["device_time"] else None
             out.append(VehicleState(r["vehicle_id"], r["plate"], r["kind"], r["device_time"], age,
-                                    _state(age), r["heading"] or 0, r["speed_kmh"] or 0.0,
+                                    presence(age), r["heading"] or 0, r["speed_kmh"] or 0.0,
                                     r["lon"], r["lat"], r["flags"] or 0,
                                     worst.get(r["vehicle_id"])))
         return out
@@ -581,5 +582,5 @@ def alarm_kind_known(kind: str) -> bool:
 __all__ = [
     "AlarmAckError", "GeofenceOverlay", "Nearest", "ReplayData", "ReplayFrame", "TrackSummary",
     "VehicleState", "VehicleStore", "add_track_points", "gcj_to_map", "geofence_overlay", "iso_at",
-    "travel_eta_s", "wgs_to_map",
+    "presence", "travel_eta_s", "wgs_to_map",
 ]

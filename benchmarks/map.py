@@ -39,12 +39,11 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks import emit, median_ms
+from benchmarks import emit, median_ms, samples_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "map"
@@ -121,20 +120,6 @@ def write_test_mbtiles(path: Path, bounds: tuple[float, float, float, float], zo
     conn.close()
 
 
-def _samples(fn, repeat: int = 21, warmup: int = 3, cpu: list[float] | None = None) -> list[float]:
-    """Wall-clock milliseconds per call; with ``cpu``, this process's CPU time per call too."""
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-        if cpu is not None:
-            cpu.append((time.process_time() - start_cpu) * 1000)
-    return out
-
-
 def run(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
@@ -188,7 +173,7 @@ def run(argv: list[str]) -> int:
         assert w.full_renders() == before + 1, "the full repaint did not render the whole view"
 
     full_cpu: list[float] = []
-    full = statistics.median(_samples(full_repaint, cpu=full_cpu))
+    full = statistics.median(samples_ms(full_repaint, 21, 3, cpu=full_cpu))
     w.setGeometry(0, 0, WIDTH, HEIGHT)
     app.processEvents()
     vp.repaint()
@@ -224,7 +209,7 @@ def run(argv: list[str]) -> int:
         s[0] += 1
         vp.repaint()
 
-    pan_samples = _samples(pan, repeat=len(steps), warmup=0)
+    pan_samples = samples_ms(pan, repeat=len(steps), warmup=0)
     pan_ms = statistics.median(pan_samples)
 
     w.fit_to_outline()
@@ -261,7 +246,7 @@ def run(argv: list[str]) -> int:
         vp.repaint()
         provider.load_now(provider.requested())
         vp.repaint()
-        full_basemap = statistics.median(_samples(full_repaint))
+        full_basemap = statistics.median(samples_ms(full_repaint, 21, 3))
         emit(NAME, "basemap_tiles_drawn_per_repaint",
              w.render_stats().tiles_drawn / max(1, w.render_stats().renders), "tiles")
         w.set_basemap(None)
@@ -276,11 +261,11 @@ def run(argv: list[str]) -> int:
     w.fit_to_outline()
     app.processEvents()
     assert w._scene.lattice is None
-    full_irregular = statistics.median(_samples(full_repaint, repeat=7, warmup=1))
+    full_irregular = statistics.median(samples_ms(full_repaint, repeat=7, warmup=1))
     zoomed_in = w.view_rect().center()
     w.set_view(zoomed_in.x(), zoomed_in.y(), 3000.0)
     app.processEvents()
-    full_irregular_street = statistics.median(_samples(full_repaint, repeat=11, warmup=1))
+    full_irregular_street = statistics.median(samples_ms(full_repaint, repeat=11, warmup=1))
 
     # The naive way, same run, same size, same view, same procedure.
     frame.hide()
@@ -327,7 +312,7 @@ def run(argv: list[str]) -> int:
         nvp.repaint()
 
     naive_cpu: list[float] = []
-    naive_full_ms = statistics.median(_samples(naive_full, repeat=15, cpu=naive_cpu))
+    naive_full_ms = statistics.median(samples_ms(naive_full, repeat=15, warmup=3, cpu=naive_cpu))
 
     emit(NAME, "full_repaint_ms", full, "ms")
     emit(NAME, "cached_repaint_ms", cached, "ms")

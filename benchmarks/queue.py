@@ -33,11 +33,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import emit, median_ms
+from benchmarks import demo_server, emit, median_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "queue"
@@ -69,26 +68,17 @@ def build(path: Path, cases: int) -> None:
     """The store: the demo district through a real sync, then ``cases``
     generated cases.  The queue's indexes and the search index are dropped
     during the fill and rebuilt after it (faster than row by row)."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from app.models import search, tables
     from app.store import LocalStore
     from app.sync.engine import SyncEngine
     from benchmarks.queue_data import fill_cases
-    from support import ServerProcess
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{Path(tmp) / 'server.db'}"
-        subprocess.run([sys.executable, "-m", "server.demo", str(ROOT / "resources/districts/110101.geojson"),
-                        "--db", db], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        server = ServerProcess(db).start()
-        try:
-            engine = SyncEngine(path, server.url, "BENCH")
-            engine.login("dispatcher", "demo")
-            while engine.sync_once().pulled:
-                pass
-            engine.close()
-        finally:
-            server.stop()
+    with demo_server() as server:
+        engine = SyncEngine(path, server.url, "BENCH")
+        engine.login("dispatcher", "demo")
+        while engine.sync_once().pulled:
+            pass
+        engine.close()
     store = LocalStore(path)
     with store.engine.begin() as conn:
         for index in tables.cases.indexes:

@@ -21,7 +21,6 @@ Extension, re-dispatch and escalation keep a dispatched case where it is.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import uuid
 from collections.abc import Callable
@@ -220,15 +219,14 @@ class CaseState:
     def to_dict(self) -> dict[str, Any]:
         # Every field is a scalar: a shallow copy (``asdict`` deep-copies,
         # several times slower on the server's command path).
-        data = {name: getattr(self, name) for name in _case_field_names()}
+        data = {name: getattr(self, name) for name in CASE_FIELDS}
         data["status"] = self.status.value
         data["source"] = self.source.value
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseState:
-        names = set(_case_field_names())
-        values = {k: v for k, v in data.items() if k in names}
+        values = {k: v for k, v in data.items() if k in _CASE_FIELD_SET}
         values["status"] = CaseStatus(values["status"])
         values["source"] = CaseSource(values["source"])
         values["lon"] = float(values["lon"])
@@ -246,6 +244,10 @@ class CaseState:
     @property
     def located(self) -> bool:
         return bool(self.cell_code)
+
+
+CASE_FIELDS = tuple(f.name for f in dataclasses.fields(CaseState))
+_CASE_FIELD_SET = frozenset(CASE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -728,8 +730,3 @@ def _resume_deadline(ctx: RuleContext, case: CaseState, start: datetime) -> date
     if _wall_clock(ctx, case):
         return start + timedelta(minutes=minutes)
     return ctx.calendar.add_working_minutes(start, minutes)
-
-
-@functools.cache
-def _case_field_names() -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(CaseState))

@@ -1,8 +1,8 @@
-"""Bring an existing database up to a schema: add the columns it lacks.
+"""Bring an existing database up to a schema: add the columns and indexes it lacks.
 
-``metadata.create_all`` creates missing tables but never touches existing
-ones, so a database made by an older release would fail on the first query
-of a new column.  Only additions are automatic; anything else (a changed
+``metadata.create_all`` creates missing tables (with their indexes) but
+never touches existing ones, so a database made by an older release would
+fail on the first query of a new column, and go without a new index.  Only additions are automatic; anything else (a changed
 type, a dropped column) needs a deliberate migration.
 
 Threading: call once when the database is opened, before it is shared.
@@ -10,7 +10,10 @@ Threading: call once when the database is opened, before it is shared.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, MetaData, inspect, text
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, MetaData, Table, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateColumn
 
 
@@ -35,3 +38,23 @@ def add_missing_columns(engine: Engine, metadata: MetaData) -> list[str]:
                 conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}'))
                 added.append(f"{table.name}.{column.name}")
     return added
+
+
+def add_missing_indexes(engine: Engine, tables: Iterable[Table]) -> list[str]:
+    """CREATE INDEX for every index of ``tables`` missing in the database;
+    returns the names of those created.  Several processes may open one
+    database at once: an index another one made meanwhile is not an error."""
+    created: list[str] = []
+    for table in tables:
+        for index in table.indexes:
+            try:
+                with engine.begin() as conn:
+                    if engine.dialect.has_index(conn, table.name, str(index.name)):
+                        continue
+                    index.create(conn)
+                created.append(str(index.name))
+            except DBAPIError:
+                with engine.connect() as conn:
+                    if not engine.dialect.has_index(conn, table.name, str(index.name)):
+                        raise
+    return created

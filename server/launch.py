@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # SIGTERM (a supervisor, `timeout`, a closed terminal) stops the children too.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt
     py = sys.executable
     server = subprocess.Popen([py, "-m", "server", "--db", args.db, "--api-port", str(args.api_port),
                                "--jt808-port", str(args.jt808_port)], stdout=subprocess.PIPE, text=True)

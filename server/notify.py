@@ -28,10 +28,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, text
 
 from server.storage import ServerStore
-from server.storage import schema as s
 
 log = logging.getLogger("griddesk.notify")
 
@@ -68,8 +67,9 @@ def install_triggers(store: ServerStore) -> None:
 
 class ChangeNotifier:
     """Lets a request wait until the feed passes a sequence number or the
-    position table passes an id.  Started lazily by the first waiter, so a
-    server that nobody long-polls opens no listener connection."""
+    position table passes an id.  Started by the first waiter (the API
+    starts it up front on PostgreSQL, see server/api/sync_health.py), so a
+    process that nobody long-polls need open no listener connection."""
 
     def __init__(self, store: ServerStore):
         self.store = store
@@ -87,8 +87,7 @@ class ChangeNotifier:
         return self.store.last_seq()
 
     def last_position_id(self) -> int:
-        with self.store.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(s.positions.c.position_id), 0))).scalar_one())
+        return self.store.last_position_id()
 
     # ---- waiting --------------------------------------------------------
 

@@ -205,3 +205,14 @@ def seed_cases(server: ServerProcess, count: int, token: str | None = None) -> N
     reply = requests.post(server.url + "/api/commands", json={"commands": register_commands(count)},
                           headers={"Authorization": f"Bearer {token or server.login()}"}, timeout=30)
     assert all(r["outcome"] == "accepted" for r in reply.json()["results"]), reply.text
+
+
+def png_bytes(image) -> bytes:
+    """A QImage encoded as PNG, as a tile server or a camera would send it."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buf, "PNG")
+    return bytes(data.data())

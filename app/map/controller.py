@@ -202,9 +202,9 @@ class MapLayersController(QObject):
 
     def apply_summary(self, summary: ChangeSummary) -> None:
         """Follow a mutation or a sync round (the main window calls this after its own refresh)."""
-        if summary.cases or {"cell", "region"} & summary.entities:
+        if summary.cases_changed or {"cell", "region"} & summary.entities:
             self.refresh_figure()
-        if summary.positions:
+        if summary.positions or {"alarm", "alarm_ack"} & summary.entities:
             self.refresh_alarms()
 
     def close(self) -> None:

@@ -39,6 +39,17 @@ def _bucket_span(grid: PointIndex | BoxIndex, xmin: float, ymin: float, xmax: fl
     return bx0, bx1, by0, by1
 
 
+def _bucket_positions(grid: PointIndex | BoxIndex, span: tuple[int, int, int, int]) -> np.ndarray:
+    """Positions in the grid's sorted keys that fall in the bucket span."""
+    bx0, bx1, by0, by1 = span
+    # Each column of buckets is one contiguous run of the sorted keys.
+    cols = np.arange(bx0, bx1 + 1, dtype=np.int64) * grid._ny
+    lo = np.searchsorted(grid._keys, cols + by0, side="left")
+    hi = np.searchsorted(grid._keys, cols + by1, side="right")
+    counts = hi - lo
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+
+
 class PointIndex:
     """Points bucketed on a uniform grid; nearest-within-radius and box queries."""
 
@@ -74,17 +85,7 @@ class PointIndex:
         span = _bucket_span(self, xmin, ymin, xmax, ymax)
         if span is None:
             return np.zeros(0, np.int64)
-        bx0, bx1, by0, by1 = span
-        # Each column of buckets is one contiguous run of the sorted keys.
-        cols = np.arange(bx0, bx1 + 1, dtype=np.int64) * self._ny
-        lo = np.searchsorted(self._keys, cols + by0, side="left")
-        hi = np.searchsorted(self._keys, cols + by1, side="right")
-        counts = hi - lo
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros(0, np.int64)
-        pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
-        cand = self._order[pos]
+        cand = self._order[_bucket_positions(self, span)]
         px, py = self.x[cand], self.y[cand]
         hit = cand[(px >= xmin) & (px <= xmax) & (py >= ymin) & (py <= ymax)]
         hit.sort()
@@ -156,15 +157,7 @@ class BoxIndex:
         if (bx1 - bx0 + 1) * (by1 - by0 + 1) > self._SCAN_LIMIT:
             cand = np.arange(len(self.boxes))
         else:
-            cols = np.arange(bx0, bx1 + 1, dtype=np.int64) * self._ny
-            lo = np.searchsorted(self._keys, cols + by0, side="left")
-            hi = np.searchsorted(self._keys, cols + by1, side="right")
-            counts = hi - lo
-            total = int(counts.sum())
-            if total == 0:
-                return np.zeros(0, np.int64)
-            pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
-            cand = np.unique(self._owner[pos])
+            cand = np.unique(self._owner[_bucket_positions(self, span)])
         b = self.boxes[cand]
         hit = (b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin)
         return cand[hit]

@@ -35,6 +35,9 @@ SEARCH_TABLE = "case_search"
 VOCAB_TABLE = "case_search_vocab"
 # Bump when the indexed text changes: the index is then rebuilt on open.
 SEARCH_VERSION = "2"
+# In sync_state while an initial download has set the indexes, the search
+# index and the counters aside (app/sync/bulk_load.py).
+BULK_LOAD_KEY = "bulk_load"
 SEPARATOR = "\x1f"  # between fields and twice at the end; never part of a query
 
 
@@ -119,16 +122,20 @@ def _missing(conn: Connection) -> tuple[bool, bool, list[str]]:
     return search, counts, indexes
 
 
-def ensure_search_schema(engine: Engine) -> None:
+def ensure_search_schema(engine: Engine, *, bulk_finish: bool = False) -> None:
     """Create what a store opened by an older client lacks: the search
     index (filled from the cases already there), the status counters and
     the queue's indexes.  Cheap when everything is in place.
 
-    One transaction per piece: after a bulk download (app/sync/bulk_load.py)
-    this runs on a thread of its own while the workstation works, and its
-    writes must not wait for the whole build (twenty-odd sorts of a million
-    cases), only for the piece under way."""
+    While a bulk download has them set aside (``BULK_LOAD_KEY``, see
+    app/sync/bulk_load.py) only its finish (``bulk_finish``) builds them, on
+    a thread of its own: opening the store, on the UI thread too, must not
+    start twenty-odd sorts of a million cases.  One transaction per piece,
+    so the workstation's writes wait for the piece under way, not the whole."""
     with engine.connect() as conn:
+        if not bulk_finish and conn.exec_driver_sql(
+                "SELECT 1 FROM sync_state WHERE key = ?", (BULK_LOAD_KEY,)).first() is not None:
+            return
         search, counts, indexes = _missing(conn)
     if not (search or counts or indexes):
         return

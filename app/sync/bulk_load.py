@@ -6,7 +6,8 @@ search index row by row makes a million-row download many times slower
 than writing the rows; building each index once, over the loaded table, is
 a sort.  So when an empty store is far behind the feed, the sync engine
 drops the secondary indexes and triggers of ``cases`` and ``case_events``,
-remembers their SQL in ``sync_state``, pulls, and when it has caught up
+remembers their SQL in ``sync_state``, loads the server's snapshot (or
+pulls the feed, from a server without snapshots), and when it has caught up
 puts everything back: ``ensure_search_schema`` rebuilds the search index
 from the loaded rows and the queue's indexes, then any other remembered
 index or trigger is re-created as it was.
@@ -20,7 +21,7 @@ the mark and go without the indexes and the counters).
 Building the indexes takes longer than loading a snapshot of a million
 cases (some twenty sorts of the table, then the search index), and the
 replica is complete before it: so the engine builds them on a thread of
-their own (``start_indexing``) while the workstation works and syncs.
+their own (``SyncEngine._start_indexing``) while the workstation works and syncs.
 ``INDEXING_KEY`` marks that phase, so that a restart neither drops the
 indexes again nor loads anything, and just builds what is missing.
 
@@ -34,12 +35,12 @@ import json
 
 from sqlalchemy import text
 
-from app.models.search import ensure_search_schema
+from app.models.search import BULK_LOAD_KEY, ensure_search_schema
 from app.store import LocalStore
 
 BULK_THRESHOLD = 50_000  # changes behind the feed before an empty store loads in bulk
 TABLES = ("cases", "case_events")
-STATE_KEY = "bulk_load"
+STATE_KEY = BULK_LOAD_KEY
 INDEXING_KEY = "bulk_load_indexing"
 
 
@@ -70,7 +71,7 @@ def begin(store: LocalStore) -> None:
         saved = [tuple(r) for r in conn.execute(text(
             f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({marks}) "
             f"AND type IN ('index', 'trigger') AND sql IS NOT NULL"))]
-        # Resuming after a crash: opening the store may have re-created some.
+        # Resuming after a crash: what was set aside before stays remembered.
         previous = [tuple(x) for x in json.loads(conn.execute(text(
             "SELECT value FROM sync_state WHERE key = :k"), {"k": STATE_KEY}).scalar() or "[]")]
         known = {(kind, name) for kind, name, _sql in previous}
@@ -85,7 +86,7 @@ def begin(store: LocalStore) -> None:
 def finish(store: LocalStore) -> None:
     """Put back every index and trigger, the search index filled from the loaded rows."""
     saved = json.loads(store.get_state(STATE_KEY) or "[]")
-    ensure_search_schema(store.engine)
+    ensure_search_schema(store.engine, bulk_finish=True)
     with store.engine.begin() as conn:
         present = {(r[0], r[1]) for r in conn.execute(text("SELECT type, name FROM sqlite_master"))}
         for kind, name, sql in saved:

@@ -122,8 +122,12 @@ class SyncEngine:
 
     # ---- HTTP ---------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, session: requests.Session | None = None,
-                 read_timeout: float = READ_TIMEOUT_S, **kwargs: Any) -> dict[str, Any]:
+    def _send(self, method: str, path: str, *, session: requests.Session | None = None,
+              read_timeout: float = READ_TIMEOUT_S, accept: tuple[int, ...] = (),
+              **kwargs: Any) -> requests.Response:
+        """One request with this session's token, signing in again once on a
+        401; ``AuthError`` on a refusal, ``ProtocolError`` on any other
+        error status except those in ``accept``."""
         http = session or self._http
         headers = kwargs.pop("headers", {})
         if self._token:
@@ -131,14 +135,22 @@ class SyncEngine:
         response = http.request(method, self.server_url + path, headers=headers,
                                 timeout=(CONNECT_TIMEOUT_S, read_timeout), **kwargs)
         if response.status_code == 401 and self._credentials and path != "/api/login":
+            response.close()
             self.login(*self._credentials, session=http)
             headers["Authorization"] = f"Bearer {self._token}"
             response = http.request(method, self.server_url + path, headers=headers,
                                     timeout=(CONNECT_TIMEOUT_S, read_timeout), **kwargs)
+        if response.status_code in accept:
+            return response
         if response.status_code == 401:
             raise AuthError(_detail(response))
         if response.status_code >= 400:
             raise ProtocolError(f"{method} {path}: HTTP {response.status_code}: {_detail(response)}")
+        return response
+
+    def _request(self, method: str, path: str, *, session: requests.Session | None = None,
+                 read_timeout: float = READ_TIMEOUT_S, **kwargs: Any) -> dict[str, Any]:
+        response = self._send(method, path, session=session, read_timeout=read_timeout, **kwargs)
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
@@ -335,18 +347,13 @@ class SyncEngine:
         fd, name = tempfile.mkstemp(prefix=".snapshot-", suffix=".sqlite", dir=self.store_path.parent)
         path = Path(name)
         try:
-            with os.fdopen(fd, "wb") as out:
-                headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-                with self._http.get(self.server_url + "/api/sync/snapshot", headers=headers, stream=True,
-                                    timeout=(CONNECT_TIMEOUT_S, SNAPSHOT_READ_TIMEOUT_S)) as response:
-                    if response.status_code == 404:
-                        return 0
-                    if response.status_code == 401:
-                        raise AuthError(_detail(response))
-                    if response.status_code >= 400:
-                        raise ProtocolError(f"GET /api/sync/snapshot: HTTP {response.status_code}")
-                    for chunk in response.iter_content(chunk_size=1 << 20):
-                        out.write(chunk)
+            with os.fdopen(fd, "wb") as out, self._send(
+                    "GET", "/api/sync/snapshot", stream=True, accept=(404,),
+                    read_timeout=SNAPSHOT_READ_TIMEOUT_S) as response:
+                if response.status_code == 404:
+                    return 0
+                for chunk in response.iter_content(chunk_size=1 << 20):
+                    out.write(chunk)
             try:
                 seq, copied, summary = self.store.apply_snapshot(path)
             except StoreError as exc:
@@ -379,7 +386,7 @@ class SyncEngine:
         if bulk and bulk_load.indexing(self.store):
             self._start_indexing()  # loaded before a restart: only the indexes remain
         elif bulk:
-            bulk_load.begin(self.store)  # resuming: opening the store may have re-indexed
+            bulk_load.begin(self.store)  # resuming a load after a restart
         if after == 0:
             probe = self._get_page(0, limit=1)
             if bulk_load.should_begin(self.store, 0, probe["last_seq"]):
@@ -432,7 +439,7 @@ class SyncEngine:
             return
 
         def build() -> None:
-            store = LocalStore(self.store_path)  # opening it builds the search index and the queue's
+            store = LocalStore(self.store_path)
             try:
                 bulk_load.finish(store)
             finally:

@@ -22,22 +22,20 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.vehicles import AlarmAckError, VehicleStore
+from app.views.tables import list_table
 
 log = logging.getLogger(__name__)
 
@@ -239,18 +237,10 @@ class AlarmPanel(QWidget):
         self.model = AlarmModel(vehicles, self)
         self.sound = AlarmSound()
         self._known: set[str] | None = None
+        self._waiting = 0
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold;")
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((52, 100, 90, 150, 160)):
-            self.table.setColumnWidth(column, width)
+        self.table = list_table(self.model, (52, 100, 90, 150, 160))
         self.ack_button = QPushButton(self.tr("Acknowledge…"))
         self.show_button = QPushButton(self.tr("Show vehicle"))
         self.history = QCheckBox(self.tr("Show acknowledged"))
@@ -283,6 +273,7 @@ class AlarmPanel(QWidget):
         selected = self.selected_alarm_id()
         self.model.reload()
         waiting = self.vehicles.waiting_alarm_ids()
+        self._waiting = len(waiting)
         fresh = waiting - (self._known or set())
         self._known = (self._known or set()) | waiting
         if fresh:
@@ -294,7 +285,8 @@ class AlarmPanel(QWidget):
         self._update_buttons()
 
     def waiting_count(self) -> int:
-        return len(self.vehicles.waiting_alarm_ids())
+        """As of the last refresh, like the title (no query of its own)."""
+        return self._waiting
 
     def _history_toggled(self, on: bool) -> None:
         self.model.waiting_only = not on

@@ -13,7 +13,6 @@ to SQL or HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -498,42 +497,26 @@ class CasePane(QWidget):
             return None
         case_id = self.case_id
         reason = self.reason.text().strip()
-        desk = self.desk
-        run: Callable[[], ChangeSummary]
-        if kind in (CommandKind.DISPATCH, CommandKind.REDISPATCH):
-            department = str(self.department.currentData() or "")
-            if kind is CommandKind.DISPATCH:
-                def run() -> ChangeSummary:
-                    return desk.dispatch_case(case_id, department)
-            else:
-                def run() -> ChangeSummary:
-                    return desk.redispatch_case(case_id, department, reason)
+        payload: dict[str, Any]
+        if kind is CommandKind.DISPATCH:
+            payload = {"department_id": str(self.department.currentData() or "")}
+        elif kind is CommandKind.REDISPATCH:
+            payload = {"department_id": str(self.department.currentData() or ""), "reason": reason}
         elif kind is CommandKind.EXTEND:
-            state = self.state
-            assert state is not None
-            unit = desk.extension_unit(state, str(self.extension_unit.currentData()))
-            value = self.extension_value.value()
-
-            def run() -> ChangeSummary:
-                return desk.extend_case(case_id, value, unit, reason)
+            assert self.state is not None
+            payload = {"value": self.extension_value.value(),
+                       "unit": self.desk.extension_unit(self.state, str(self.extension_unit.currentData())),
+                       "reason": reason}
         elif kind is CommandKind.CALLBACK:
-            result = str(self.callback_result.currentData())
-
-            def run() -> ChangeSummary:
-                return desk.callback_case(case_id, result, reason)
+            payload = {"result": str(self.callback_result.currentData()), "note": reason}
         elif kind is CommandKind.ADD_NOTE:
-            def run() -> ChangeSummary:
-                return desk.add_note(case_id, reason)
+            payload = {"text": reason}
         elif kind is CommandKind.CHECK:
-            def run() -> ChangeSummary:
-                return desk.check_case(case_id, reason)
+            payload = {"note": reason} if reason else {}
         else:
             payload = {"reason": reason} if reason else {}
-
-            def run() -> ChangeSummary:
-                return desk.act(kind, case_id, payload)
         try:
-            summary = run()
+            summary = self.desk.act(kind, case_id, payload)
         except CommandRejected as exc:
             self.say(reason_text(exc.to_dict()), error=True)
             if exc.code in ("reason_required", "empty_note"):

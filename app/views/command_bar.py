@@ -136,7 +136,7 @@ class CaseLoopWiring:
                 .replace("%1", versions), 15000)
             self.warn_unknown_holidays()
         pane = window.case_pane
-        if "attachment" in summary.entities and pane.case_id and pane.case_id not in summary.cases:
+        if "attachment" in summary.entities and pane.case_id and not summary.touches_case(pane.case_id):
             pane.set_attachments(self.attachments)
 
     def warn_unknown_holidays(self, today: date | None = None) -> None:
@@ -160,17 +160,12 @@ class CaseLoopWiring:
         state = pane.state
         if state is None or state.located or state.status not in (CaseStatus.REPORTED, CaseStatus.VERIFIED):
             return False
-        cells = getattr(window, "_cells", None)
-        cell_code = cells.index.cell_at(lon, lat) if cells else None
+        cell_code = window.cell_at_point(lon, lat)
         if cell_code is None:
-            window.status.showMessage(QCoreApplication.translate(
-                "CommandBar", "That point is not in any grid cell of the district"), 5000)
             return True
         category = state.category or None
         if category is None:
-            cell = window.store.cell(cell_code) or {}
-            dialog = RegisterDialog(window.store.categories, cell_code,
-                                    window.store.region_names().get(cell.get("street_code", ""), ""), window)
+            dialog = window.registration_dialog(cell_code)
             dialog.address.setText(state.address)
             dialog.description.setPlainText(state.description)
             if dialog.exec() != RegisterDialog.DialogCode.Accepted:
@@ -204,9 +199,8 @@ def install(window: Any) -> CaseLoopWiring:
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _checked=False, t=text: bar.focus(t))
         window.addAction(action)
-    driver = getattr(window, "driver", None)
-    if driver is not None:
-        attachments = AttachmentService.for_engine(window.store, driver.engine)
+    if window.driver is not None:
+        attachments = AttachmentService.for_engine(window.store, window.driver.engine)
     else:
         attachments = AttachmentService(window.store, None)
     window.destroyed.connect(lambda *_args: attachments.shutdown())

@@ -96,36 +96,28 @@ def reason_text(reason: dict[str, Any] | None) -> str:
             number=p.get("number", "?"), status=status_label(str(p.get("status", ""))),
             by=p.get("by") or "?", at=(p.get("at") or "?").replace("T", " ")[:16],
             workstation=p.get("workstation") or "?")
-    if code == "no_such_case":
-        return QCoreApplication.translate("Labels", "The case does not exist on the server")
     if code == "role_forbidden":
         return QCoreApplication.translate("Labels", "A {role} may not {action}").format(
             role=role_label(str(p.get("role", ""))), action=action_label(str(p.get("action", ""))))
-    if code == "reason_required":
-        return QCoreApplication.translate("Labels", "A reason is required")
-    if code == "no_such_department":
-        return QCoreApplication.translate("Labels", "The department does not exist")
-    if code == "no_such_category":
-        return QCoreApplication.translate("Labels", "The category does not exist")
-    if code == "no_such_cell":
-        return QCoreApplication.translate("Labels", "The grid cell does not exist")
-    if code == "bad_location":
-        return QCoreApplication.translate("Labels", "The location is not in the district")
-    if code == "case_exists":
-        return QCoreApplication.translate("Labels", "The case already exists")
-    if code == "empty_note":
-        return QCoreApplication.translate("Labels", "A note needs text")
-    if code == "operator_mismatch":
-        return QCoreApplication.translate("Labels", "The command was signed by another operator")
-    if code == "malformed":
-        return QCoreApplication.translate("Labels", "The command was malformed")
-    text = _CASE_LOOP_REASONS.get(code)
+    text = _REASONS.get(code)
     if text is not None:
         return text().format(**{k: p.get(k, "?") for k in ("number", "deadline", "count", "department")})
     return str(reason.get("message") or code)
 
 
-_CASE_LOOP_REASONS = {
+# The reasons that need no more than their parameters (if any) filled in;
+# looked up when shown, so the text follows the installed translation.
+_REASONS = {
+    "no_such_case": lambda: QCoreApplication.translate("Labels", "The case does not exist on the server"),
+    "reason_required": lambda: QCoreApplication.translate("Labels", "A reason is required"),
+    "no_such_department": lambda: QCoreApplication.translate("Labels", "The department does not exist"),
+    "no_such_category": lambda: QCoreApplication.translate("Labels", "The category does not exist"),
+    "no_such_cell": lambda: QCoreApplication.translate("Labels", "The grid cell does not exist"),
+    "bad_location": lambda: QCoreApplication.translate("Labels", "The location is not in the district"),
+    "case_exists": lambda: QCoreApplication.translate("Labels", "The case already exists"),
+    "empty_note": lambda: QCoreApplication.translate("Labels", "A note needs text"),
+    "operator_mismatch": lambda: QCoreApplication.translate("Labels", "The command was signed by another operator"),
+    "malformed": lambda: QCoreApplication.translate("Labels", "The command was malformed"),
     "not_your_case": lambda: QCoreApplication.translate(
         "Labels", "Case {number} is not with your department"),
     "callback_required": lambda: QCoreApplication.translate(

@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
             self.reload_static_layers()
         if "department" in summary.entities:
             self.case_pane.reload_departments()
-        if summary.cases:
+        if summary.cases_changed:
             selected = self.case_pane.case_id
             self.queue_model.apply_summary(summary)
             self.refresh_cases_layer()
@@ -139,11 +139,11 @@ class MainWindow(QMainWindow):
                 self._select_most_urgent()
             elif selected:
                 self._reselect(selected)
-                if selected in summary.cases:
+                if summary.touches_case(selected):
                     self.case_pane.show_case(selected)
         if summary.positions:
             self.refresh_vehicles()
-        if summary.outbox or summary.cases:
+        if summary.outbox or summary.cases_changed:
             self.refresh_counts()
         self.sync_panels.apply_summary(summary)
         self.case_loop.apply_summary(summary)
@@ -226,14 +226,24 @@ class MainWindow(QMainWindow):
             return
         self.register_at(lon, lat)
 
-    def register_at(self, lon: float, lat: float) -> str | None:
+    def cell_at_point(self, lon: float, lat: float) -> str | None:
+        """The grid cell at a point; None, said in the status bar, outside every cell."""
         cell_code = self._cells.index.cell_at(lon, lat) if self._cells else None
         if cell_code is None:
             self.status.showMessage(self.tr("That point is not in any grid cell of the district"), 5000)
-            return None
+        return cell_code
+
+    def registration_dialog(self, cell_code: str) -> RegisterDialog:
+        """The dialog that asks what a case in ``cell_code`` is."""
         cell = self.store.cell(cell_code) or {}
-        names = self.store.region_names()
-        dialog = RegisterDialog(self.store.categories, cell_code, names.get(cell.get("street_code", ""), ""), self)
+        street = self.store.region_names().get(cell.get("street_code", ""), "")
+        return RegisterDialog(self.store.categories, cell_code, street, self)
+
+    def register_at(self, lon: float, lat: float) -> str | None:
+        cell_code = self.cell_at_point(lon, lat)
+        if cell_code is None:
+            return None
+        dialog = self.registration_dialog(cell_code)
         if dialog.exec() != RegisterDialog.DialogCode.Accepted:
             return None
         values = dialog.values()
@@ -257,9 +267,6 @@ class MainWindow(QMainWindow):
 
     def _dispatch(self, case_id: str, department_id: str) -> None:
         self._run(lambda: self.desk.dispatch_case(case_id, department_id))
-
-    def _close(self, case_id: str) -> None:
-        self._run(lambda: self.desk.close_case(case_id))
 
     def _find_case(self) -> None:
         number, ok = QInputDialog.getText(self, self.tr("Find case"), self.tr("Case number (official or provisional):"))

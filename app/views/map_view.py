@@ -1003,6 +1003,14 @@ def _as_1d(name: str, values: object, n: int | None, dtype: type) -> np.ndarray:
     return a
 
 
+def _as_index(name: str, values: object, n: int, lo: int, hi: int) -> np.ndarray:
+    """A 1-D int64 array of n values, each in [lo, hi]."""
+    a = _as_1d(name, values, n, np.int64)
+    if n and (a.min() < lo or a.max() > hi):
+        raise ValueError(f"{name} out of range")
+    return a
+
+
 def _as_ids(name: str, ids: Sequence[object], current: list[str], n: int) -> list[str]:
     # The same ids as last time (a position update) keep the same list, which
     # spares converting and comparing thousands of strings on the hot path.
@@ -1228,12 +1236,8 @@ class DistrictMapView(QWidget):
         n = xs.size
         ys = _as_1d("y", y, n, np.float64)
         hs = _as_1d("heading_deg", heading_deg, n, np.float64)
-        kinds = _as_1d("kind_index", kind_index, n, np.int64)
-        states = _as_1d("state_index", state_index, n, np.int64)
-        if n and (kinds.min() < 0 or kinds.max() >= len(self._style.vehicle_kinds)):
-            raise ValueError("kind_index out of range")
-        if n and (states.min() < VEHICLE_LIVE or states.max() > VEHICLE_OFFLINE):
-            raise ValueError("state_index out of range")
+        kinds = _as_index("kind_index", kind_index, n, 0, len(self._style.vehicle_kinds) - 1)
+        states = _as_index("state_index", state_index, n, VEHICLE_LIVE, VEHICLE_OFFLINE)
         names = _as_ids("ids", ids, self._vehicles.ids, n)
         self._vehicles.set_vehicles(xs, ys, hs, kinds, states, names, self._selected_vehicle)
 
@@ -1249,9 +1253,7 @@ class DistrictMapView(QWidget):
         xs = _as_1d("x", x, None, np.float64)
         n = xs.size
         ys = _as_1d("y", y, n, np.float64)
-        sla = _as_1d("sla_index", sla_index, n, np.int64)
-        if n and (sla.min() < SLA_NORMAL or sla.max() > SLA_OVERDUE):
-            raise ValueError("sla_index out of range")
+        sla = _as_index("sla_index", sla_index, n, SLA_NORMAL, SLA_OVERDUE)
         names = _as_ids("ids", ids, self._cases.ids, n)
         self._cases.set_cases(xs, ys, sla, names, self._selected_case)
 
@@ -1267,9 +1269,7 @@ class DistrictMapView(QWidget):
         xs = _as_1d("x", x, None, np.float64)
         n = xs.size
         ys = _as_1d("y", y, n, np.float64)
-        sev = _as_1d("severity", severity, n, np.int64)
-        if n and (sev.min() < ALARM_MINOR or sev.max() > ALARM_CRITICAL):
-            raise ValueError("severity out of range")
+        sev = _as_index("severity", severity, n, ALARM_MINOR, ALARM_CRITICAL)
         names = _as_ids("ids", ids, self._alarms.ids, n)
         self._alarms.set_alarms(xs, ys, sev, names, self._selected_alarm)
 

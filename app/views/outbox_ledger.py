@@ -24,19 +24,17 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.sync.ledger import LedgerEntry, OutboxLedger
 from app.views.labels import action_label, reason_text
+from app.views.tables import list_table
 
 PAGE = 200
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -187,16 +185,7 @@ class OutboxLedgerView(QWidget):
             self.filter.addItem(label, states)
         self.filter.currentIndexChanged.connect(lambda _i: self.model.set_states(self.filter.currentData()))
         self.counts = QLabel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((46, 140, 70, 130, 150, 90)):
-            self.table.setColumnWidth(column, width)
+        self.table = list_table(self.model, (46, 140, 70, 130, 150, 90))
         self.retry_button = QPushButton(self.tr("Retry"))
         self.discard_button = QPushButton(self.tr("Discard…"))
         self.send_button = QPushButton(self.tr("Send now"))

@@ -15,15 +15,12 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +37,7 @@ from app.queue import (
 )
 from app.views.labels import source_label, status_label
 from app.views.queue_model import CaseQueueModel
+from app.views.tables import list_table
 
 SEARCH_PAUSE_MS = 250
 COLUMN_WIDTHS = (136, 122, 58, 84, 190, 120, 92, 78, 88)  # in CaseQueueModel.COLUMNS order
@@ -190,19 +188,11 @@ class QueuePanel(QWidget):
         self.model = CaseQueueModel(self.service, self, count_runner=counter)
         can_mine = bool(self.service.operator or self.service.user_department)
         self.bar = QueueBar(self.service.filter_options(), can_mine)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
+        self.table = list_table(self.model, COLUMN_WIDTHS)
+        # The indicator first: enabling sorting sorts by it, and only once.
         self.table.horizontalHeader().setSortIndicator(CaseQueueModel.DEADLINE_COLUMN,
                                                        Qt.SortOrder.AscendingOrder)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        self.table.setSortingEnabled(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)

@@ -360,7 +360,7 @@ class CaseQueueModel(QAbstractTableModel):
 
     def apply_summary(self, summary: ChangeSummary) -> None:
         """Refresh after a mutation: reload only when cases changed."""
-        if summary.cases:
+        if summary.cases_changed:
             self.reload()
 
     def tick(self) -> None:

@@ -136,7 +136,7 @@ class SyncPanels(QObject):
     def apply_summary(self, summary: ChangeSummary) -> None:
         if summary.outbox or summary.rejected or summary.accepted:
             self.refresh()
-        elif summary.cases:
+        elif summary.cases_changed:
             self.refresh_conflicts()  # case numbers on the cards
 
     def show_status(self, status: SyncStatus) -> None:
@@ -167,7 +167,7 @@ class SyncPanels(QObject):
         try:
             new_id, summary = self.ledger.retry(
                 command_id, operator=self.desk.operator, workstation=self.desk.workstation,
-                role=self.desk.role, department_id=getattr(self.desk, "department_id", None))
+                role=self.desk.role, department_id=self.desk.department_id)
         except CommandRejected as exc:
             QMessageBox.warning(self.window, self.tr("Cannot retry"), reason_text(exc.to_dict()))
             return None

@@ -20,10 +20,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
-    QHeaderView,
-    QTableView,
     QTabWidget,
 )
 
@@ -36,6 +33,7 @@ from app.views.alarm_panel import AlarmPanel
 from app.views.geofence_dialog import GeofenceDialog, GeofenceDrawing
 from app.views.map_view import MapSelection
 from app.views.replay_panel import ReplayWindow
+from app.views.tables import list_table
 from app.views.track_layer import TrackOverlay
 from app.views.vehicle_list import VehicleListModel
 from core.geofence_shapes import GeofenceDraft, Shape
@@ -54,13 +52,13 @@ class VehicleFeatures(QObject):
         desk = window.desk
         self.link_driver: VehicleDriver | None = None
         self._stopped = False
-        driver = getattr(window, "driver", None)
+        driver = window.driver
         if driver is not None:
             engine = driver.engine
             link = VehicleLink(engine.store_path, engine.server_url, engine.workstation,
                                lambda: getattr(engine, "_credentials", None))
             self.link_driver = VehicleDriver(link, self)
-            self.link_driver.storeChanged.connect(self.apply_summary)
+            self.link_driver.storeChanged.connect(self._apply_own)
             self.link_driver.failed.connect(lambda text: window.status.showMessage(text, 8000))
             driver.storeChanged.connect(self.apply_summary)
             self._start_link()
@@ -71,16 +69,10 @@ class VehicleFeatures(QObject):
         # The dock: alarms first, then the vehicle list.
         self.alarms = AlarmPanel(self.vehicles, desk.operator, desk.workstation)
         self.list_model = VehicleListModel(self.vehicles, self)
-        self.list = QTableView()
-        self.list.setModel(self.list_model)
-        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list = list_table(self.list_model)
+        # The indicator first: enabling sorting sorts by it, and only once.
+        self.list.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.list.setSortingEnabled(True)
-        self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.list.verticalHeader().setVisible(False)
-        self.list.verticalHeader().setDefaultSectionSize(22)
-        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.list.horizontalHeader().setStretchLastSection(True)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.alarms, self.tr("Alarms"))
         self.tabs.addTab(self.list, self.tr("Vehicles"))
@@ -103,19 +95,16 @@ class VehicleFeatures(QObject):
         self.geofence_dialog: GeofenceDialog | None = None
         self.last_area: MapSelection | None = None  # the latest Shift+drag box
         window.map.areaSelected.connect(self._area_selected)
-        self.reload_geofences()
         self._build_actions()
+        self.reload_geofences()
 
         self.alarms.vehicleRequested.connect(self.select_vehicle)
         self.alarms.acknowledged.connect(self._acknowledged_here)
         window.map.vehicleClicked.connect(self.select_vehicle)
         window.map.hovered.connect(self._hovered)
-        if hasattr(window.map, "alarmClicked"):
-            window.map.alarmClicked.connect(self.select_vehicle)
+        window.map.alarmClicked.connect(self.select_vehicle)
         self.list.selectionModel().currentRowChanged.connect(self._list_row_changed)
-        nearest = getattr(window.case_pane, "nearest", None)
-        if nearest is not None:
-            nearest.vehicleRequested.connect(self.select_vehicle)
+        window.case_pane.nearest.vehicleRequested.connect(self.select_vehicle)
 
         self._list_timer = QTimer(self)
         self._list_timer.setSingleShot(True)
@@ -167,9 +156,6 @@ class VehicleFeatures(QObject):
             self.alarms.refresh()
             self._update_tab_title()
             self.list_model.refresh_rows()
-            layers = getattr(self.window, "map_layers", None)
-            if layers is not None and hasattr(layers, "refresh_alarms"):
-                layers.refresh_alarms()
         if "geofence" in entities:
             self.reload_geofences()
         if "vehicle" in entities:
@@ -181,12 +167,17 @@ class VehicleFeatures(QObject):
         self.list_model.refresh_rows()
         if self.selected_vehicle:
             self._show_live_track(self.selected_vehicle)
-        nearest = getattr(self.window.case_pane, "nearest", None)
-        if nearest is not None:
-            nearest.refresh()
+        self.window.case_pane.nearest.refresh()
+
+    def _apply_own(self, summary: ChangeSummary) -> None:
+        """What the vehicle link or an acknowledgement made here wrote: the
+        main window never sees these summaries, so the map's layers follow
+        them from here (the sync driver's reach the layers through it)."""
+        self.apply_summary(summary)
+        self.window.map_layers.apply_summary(summary)
 
     def _acknowledged_here(self, summary: ChangeSummary) -> None:
-        self.apply_summary(summary)
+        self._apply_own(summary)
         if self.link_driver is not None:
             self.link_driver.wake()
 
@@ -202,8 +193,7 @@ class VehicleFeatures(QObject):
         vehicle is chosen (thirty routes at once hide the map), or all of
         them when the operator asks."""
         rows = self.vehicles.geofences()
-        show_all = self.all_geofences_action.isChecked() if hasattr(self, "all_geofences_action") \
-            else False
+        show_all = self.all_geofences_action.isChecked()
         live = [r for r in rows if r["kind"] != "corridor" or show_all
                 or (self.selected_vehicle and self.selected_vehicle in r["vehicle_ids"])]
         data = geofence_overlay(live, self.store)
@@ -335,9 +325,8 @@ class VehicleFeatures(QObject):
         if payload["kind"] == "corridor":
             # Corridors are drawn for the chosen vehicle only; show them all so the new one is seen.
             self.all_geofences_action.setChecked(True)
-        driver = getattr(self.window, "driver", None)
-        if driver is not None:
-            driver.wake()  # the change feed brings the fence back: ask now, not at the next poll
+        if self.window.driver is not None:
+            self.window.driver.wake()  # the change feed brings the fence back: ask now, not at the next poll
 
     # ---- one vehicle -------------------------------------------------------------------
 

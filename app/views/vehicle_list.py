@@ -13,7 +13,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.vehicles import VehicleState, VehicleStore
+from app.vehicles import VehicleState, VehicleStore, presence
+from app.views.labels import vehicle_kind_label
 from core.timeutil import from_iso, now_cst
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -40,8 +41,7 @@ class VehicleTexts(QObject):
         return self.tr("%1 km/h").replace("%1", f"{kmh:.0f}")
 
     def kind(self, kind: str) -> str:
-        return {"sweeper": self.tr("Sweeper"), "sprinkler": self.tr("Sprinkler"),
-                "muck_truck": self.tr("Muck truck"), "patrol": self.tr("Patrol car")}.get(kind, kind)
+        return vehicle_kind_label(kind)
 
     def state(self, state: int) -> str:
         return (self.tr("Online"), self.tr("Stale"), self.tr("Offline"))[state]
@@ -137,7 +137,7 @@ class VehicleListModel(QAbstractTableModel):
         age = None
         if row.device_time:
             age = (now_cst() - from_iso(row.device_time)).total_seconds()
-        state = 2 if age is None else (0 if age <= 120 else 1 if age <= 900 else 2)
+        state = presence(age)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == "plate":
                 return row.plate

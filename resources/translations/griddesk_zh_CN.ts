@@ -15,17 +15,17 @@
 <context>
     <name>AckDialog</name>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="204"/>
+        <location filename="../../app/views/alarm_panel.py" line="202"/>
         <source>Acknowledge alarm</source>
         <translation>确认报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="207"/>
+        <location filename="../../app/views/alarm_panel.py" line="205"/>
         <source>What was done? (required)</source>
         <translation>采取了什么处置？（必填）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="209"/>
+        <location filename="../../app/views/alarm_panel.py" line="207"/>
         <source>e.g. called the driver; the route was closed</source>
         <translation>例如：已电话联系司机；该路段已封闭</translation>
     </message>
@@ -33,32 +33,32 @@
 <context>
     <name>AlarmModel</name>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <location filename="../../app/views/alarm_panel.py" line="137"/>
         <source>Level</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <location filename="../../app/views/alarm_panel.py" line="137"/>
         <source>Raised</source>
         <translation>报警时间</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <location filename="../../app/views/alarm_panel.py" line="137"/>
         <source>Vehicle</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="139"/>
+        <location filename="../../app/views/alarm_panel.py" line="137"/>
         <source>Alarm</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="140"/>
+        <location filename="../../app/views/alarm_panel.py" line="138"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="140"/>
+        <location filename="../../app/views/alarm_panel.py" line="138"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
@@ -66,29 +66,29 @@
 <context>
     <name>AlarmPanel</name>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="254"/>
+        <location filename="../../app/views/alarm_panel.py" line="244"/>
         <source>Acknowledge…</source>
         <translation>确认…</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="255"/>
+        <location filename="../../app/views/alarm_panel.py" line="245"/>
         <source>Show vehicle</source>
         <translation>显示车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="256"/>
+        <location filename="../../app/views/alarm_panel.py" line="246"/>
         <source>Show acknowledged</source>
         <translation>显示已确认</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/alarm_panel.py" line="290"/>
+        <location filename="../../app/views/alarm_panel.py" line="281"/>
         <source>%n alarm(s) waiting for a person</source>
         <translation>
             <numerusform>%n 条报警待人工确认</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="347"/>
+        <location filename="../../app/views/alarm_panel.py" line="339"/>
         <source>Not acknowledged: %1</source>
         <translation>未能确认：%1</translation>
     </message>
@@ -96,147 +96,147 @@
 <context>
     <name>AlarmTexts</name>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="57"/>
+        <location filename="../../app/views/alarm_panel.py" line="55"/>
         <source>Emergency button</source>
         <translation>紧急按钮报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="58"/>
+        <location filename="../../app/views/alarm_panel.py" line="56"/>
         <source>Overspeed</source>
         <translation>超速</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="59"/>
+        <location filename="../../app/views/alarm_panel.py" line="57"/>
         <source>Fatigue driving</source>
         <translation>疲劳驾驶</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="60"/>
+        <location filename="../../app/views/alarm_panel.py" line="58"/>
         <source>Danger warning</source>
         <translation>危险预警</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="61"/>
+        <location filename="../../app/views/alarm_panel.py" line="59"/>
         <source>Driving time exceeded</source>
         <translation>当天累计驾驶超时</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="62"/>
+        <location filename="../../app/views/alarm_panel.py" line="60"/>
         <source>Parked too long (terminal)</source>
         <translation>超时停车（终端）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="63"/>
+        <location filename="../../app/views/alarm_panel.py" line="61"/>
         <source>Area in/out (terminal)</source>
         <translation>进出区域（终端）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="64"/>
+        <location filename="../../app/views/alarm_panel.py" line="62"/>
         <source>Route in/out (terminal)</source>
         <translation>进出路线（终端）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="65"/>
+        <location filename="../../app/views/alarm_panel.py" line="63"/>
         <source>Route deviation (terminal)</source>
         <translation>路线偏离（终端）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="66"/>
+        <location filename="../../app/views/alarm_panel.py" line="64"/>
         <source>Vehicle stolen</source>
         <translation>车辆被盗</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="67"/>
+        <location filename="../../app/views/alarm_panel.py" line="65"/>
         <source>Illegal ignition</source>
         <translation>非法点火</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="68"/>
+        <location filename="../../app/views/alarm_panel.py" line="66"/>
         <source>Illegal displacement</source>
         <translation>非法位移</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="69"/>
+        <location filename="../../app/views/alarm_panel.py" line="67"/>
         <source>Collision</source>
         <translation>碰撞</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="70"/>
+        <location filename="../../app/views/alarm_panel.py" line="68"/>
         <source>Door opened illegally</source>
         <translation>非法开门</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="71"/>
+        <location filename="../../app/views/alarm_panel.py" line="69"/>
         <source>Left its approved route</source>
         <translation>偏离核准路线</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="72"/>
+        <location filename="../../app/views/alarm_panel.py" line="70"/>
         <source>Entered a forbidden area</source>
         <translation>驶入禁行区域</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="73"/>
+        <location filename="../../app/views/alarm_panel.py" line="71"/>
         <source>Parked longer than allowed</source>
         <translation>停车超时</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="77"/>
+        <location filename="../../app/views/alarm_panel.py" line="75"/>
         <source>Critical</source>
         <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="77"/>
+        <location filename="../../app/views/alarm_panel.py" line="75"/>
         <source>Major</source>
         <translation>重要</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="78"/>
+        <location filename="../../app/views/alarm_panel.py" line="76"/>
         <source>Minor</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="86"/>
+        <location filename="../../app/views/alarm_panel.py" line="84"/>
         <source>%1 m off the route</source>
         <translation>偏离路线 %1 米</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="88"/>
+        <location filename="../../app/views/alarm_panel.py" line="86"/>
         <source>parked %1 min (limit %2)</source>
         <translation>已停 %1 分钟（上限 %2）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="91"/>
+        <location filename="../../app/views/alarm_panel.py" line="89"/>
         <source>reported late (back-filled)</source>
         <translation>补报（盲区补传）</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="96"/>
+        <location filename="../../app/views/alarm_panel.py" line="94"/>
         <source>Acknowledged by %1 at %2: %3</source>
         <translation>%1 于 %2 确认：%3</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="100"/>
+        <location filename="../../app/views/alarm_panel.py" line="98"/>
         <source>Acknowledged here, sending to the centre…</source>
         <translation>已在本机确认，正在发送至中心…</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="102"/>
+        <location filename="../../app/views/alarm_panel.py" line="100"/>
         <source>Acknowledged, waiting for the centre&apos;s confirmation</source>
         <translation>已确认，等待中心回执</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="104"/>
+        <location filename="../../app/views/alarm_panel.py" line="102"/>
         <source>The centre refused the acknowledgement: %1</source>
         <translation>中心拒绝了确认：%1</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="106"/>
+        <location filename="../../app/views/alarm_panel.py" line="104"/>
         <source>Waiting for a person</source>
         <translation>待人工确认</translation>
     </message>
     <message>
-        <location filename="../../app/views/alarm_panel.py" line="107"/>
+        <location filename="../../app/views/alarm_panel.py" line="105"/>
         <source>Waiting for a person · still on</source>
         <translation>待人工确认 · 仍在持续</translation>
     </message>
@@ -244,188 +244,188 @@
 <context>
     <name>CasePane</name>
     <message>
-        <location filename="../../app/views/case_pane.py" line="130"/>
-        <location filename="../../app/views/case_pane.py" line="324"/>
+        <location filename="../../app/views/case_pane.py" line="129"/>
+        <location filename="../../app/views/case_pane.py" line="323"/>
         <source>No case selected</source>
         <translation>未选择案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="144"/>
+        <location filename="../../app/views/case_pane.py" line="143"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="144"/>
+        <location filename="../../app/views/case_pane.py" line="143"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="146"/>
+        <location filename="../../app/views/case_pane.py" line="145"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="147"/>
+        <location filename="../../app/views/case_pane.py" line="146"/>
         <source>Extensions / rework</source>
         <translation>延期 / 返工</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="148"/>
+        <location filename="../../app/views/case_pane.py" line="147"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="148"/>
+        <location filename="../../app/views/case_pane.py" line="147"/>
         <source>Hotline</source>
         <translation>热线工单</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="149"/>
+        <location filename="../../app/views/case_pane.py" line="148"/>
         <source>Description</source>
         <translation>问题描述</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="172"/>
+        <location filename="../../app/views/case_pane.py" line="171"/>
         <source>Reason or note for the next action</source>
         <translation>下一操作的原因或备注</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="197"/>
+        <location filename="../../app/views/case_pane.py" line="196"/>
         <source>Attach file…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="201"/>
+        <location filename="../../app/views/case_pane.py" line="200"/>
         <source>Locate at map centre</source>
         <translation>定位到地图中心</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="228"/>
+        <location filename="../../app/views/case_pane.py" line="227"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="228"/>
+        <location filename="../../app/views/case_pane.py" line="227"/>
         <source>Stage</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="228"/>
+        <location filename="../../app/views/case_pane.py" line="227"/>
         <source>Operator</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="229"/>
+        <location filename="../../app/views/case_pane.py" line="228"/>
         <source>Workstation</source>
         <translation>工作站</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="229"/>
+        <location filename="../../app/views/case_pane.py" line="228"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="237"/>
+        <location filename="../../app/views/case_pane.py" line="236"/>
         <source>Add a note and press Enter</source>
         <translation>输入备注后按回车</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="250"/>
+        <location filename="../../app/views/case_pane.py" line="249"/>
         <source>Attach file… (Ctrl+Shift+A)</source>
         <translation>添加附件… (Ctrl+Shift+A)</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="252"/>
+        <location filename="../../app/views/case_pane.py" line="251"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="279"/>
+        <location filename="../../app/views/case_pane.py" line="278"/>
         <source>Nearest vehicles</source>
         <translation>附近车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="543"/>
+        <location filename="../../app/views/case_pane.py" line="526"/>
         <source>%1: done</source>
         <translation>%1：已完成</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="581"/>
+        <location filename="../../app/views/case_pane.py" line="564"/>
         <source>(on the server)</source>
         <translation>（在服务器上）</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="585"/>
+        <location filename="../../app/views/case_pane.py" line="568"/>
         <source>Attachments (%1)</source>
         <translation>附件（%1）</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="604"/>
+        <location filename="../../app/views/case_pane.py" line="587"/>
         <source>Cannot show this picture</source>
         <translation>无法显示该图片</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="615"/>
+        <location filename="../../app/views/case_pane.py" line="598"/>
         <source>Fetching %1…</source>
         <translation>正在获取 %1…</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="620"/>
+        <location filename="../../app/views/case_pane.py" line="603"/>
         <source>%1 is here</source>
         <translation>%1 已获取</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="633"/>
+        <location filename="../../app/views/case_pane.py" line="616"/>
         <source>Attach a photo or document</source>
         <translation>添加照片或文档</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="634"/>
+        <location filename="../../app/views/case_pane.py" line="617"/>
         <source>Photos and documents (*.jpg *.jpeg *.png *.webp *.pdf)</source>
         <translation>照片和文档 (*.jpg *.jpeg *.png *.webp *.pdf)</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="642"/>
+        <location filename="../../app/views/case_pane.py" line="625"/>
         <source>Sending %1…</source>
         <translation>正在上传 %1…</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="645"/>
+        <location filename="../../app/views/case_pane.py" line="628"/>
         <source>%1 attached</source>
         <translation>%1 已上传</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="146"/>
+        <location filename="../../app/views/case_pane.py" line="145"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="78"/>
+        <location filename="../../app/views/case_pane.py" line="77"/>
         <source>%1 d %2 h</source>
         <translation>%1 天 %2 小时</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="81"/>
+        <location filename="../../app/views/case_pane.py" line="80"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="83"/>
+        <location filename="../../app/views/case_pane.py" line="82"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="145"/>
+        <location filename="../../app/views/case_pane.py" line="144"/>
         <source>Department</source>
         <translation>处置部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="145"/>
+        <location filename="../../app/views/case_pane.py" line="144"/>
         <source>Deadline</source>
         <translation>处置时限</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="147"/>
+        <location filename="../../app/views/case_pane.py" line="146"/>
         <source>Numbers</source>
         <translation>案卷号</translation>
     </message>
@@ -438,96 +438,96 @@
         <translation type="vanished">结案 (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="263"/>
+        <location filename="../../app/views/case_pane.py" line="262"/>
         <source>Timeline</source>
         <translation>办理过程</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="264"/>
+        <location filename="../../app/views/case_pane.py" line="263"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="265"/>
+        <location filename="../../app/views/case_pane.py" line="264"/>
         <source>Attachments</source>
         <translation>附件</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/case_pane.py" line="337"/>
+        <location filename="../../app/views/case_pane.py" line="336"/>
         <source>(%n command(s) waiting for the server)</source>
         <translation>
             <numerusform>（%n 条指令待服务器确认）</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="346"/>
+        <location filename="../../app/views/case_pane.py" line="345"/>
         <source>Suggested: %1</source>
         <translation>建议派往：%1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="363"/>
+        <location filename="../../app/views/case_pane.py" line="362"/>
         <source>not classified yet</source>
         <translation>尚未分类</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="364"/>
+        <location filename="../../app/views/case_pane.py" line="363"/>
         <source>not located yet</source>
         <translation>尚未定位</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="372"/>
+        <location filename="../../app/views/case_pane.py" line="371"/>
         <source>clock stopped, %1 left</source>
         <translation>计时暂停，剩余 %1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="377"/>
+        <location filename="../../app/views/case_pane.py" line="376"/>
         <source>%1 extension(s), %2 rework(s)</source>
         <translation>延期 %1 次，返工 %2 次</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="380"/>
+        <location filename="../../app/views/case_pane.py" line="379"/>
         <source>escalated ×%1</source>
         <translation>督办 ×%1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="385"/>
-        <location filename="../../app/views/case_pane.py" line="423"/>
+        <location filename="../../app/views/case_pane.py" line="384"/>
+        <location filename="../../app/views/case_pane.py" line="422"/>
         <source>due %1</source>
         <translation>时限 %1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="404"/>
+        <location filename="../../app/views/case_pane.py" line="403"/>
         <source>[waiting for server]</source>
         <translation>[待服务器确认]</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="425"/>
+        <location filename="../../app/views/case_pane.py" line="424"/>
         <source>%1 left</source>
         <translation>剩余 %1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="429"/>
+        <location filename="../../app/views/case_pane.py" line="428"/>
         <source>level %1</source>
         <translation>第 %1 次</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="450"/>
+        <location filename="../../app/views/case_pane.py" line="449"/>
         <source>clock stopped</source>
         <translation>计时暂停</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="456"/>
+        <location filename="../../app/views/case_pane.py" line="455"/>
         <source>due in %1</source>
         <translation>剩余 %1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="456"/>
+        <location filename="../../app/views/case_pane.py" line="455"/>
         <source>overdue by %1</source>
         <translation>已超期 %1</translation>
     </message>
     <message>
-        <location filename="../../app/views/case_pane.py" line="468"/>
-        <location filename="../../app/views/case_pane.py" line="497"/>
+        <location filename="../../app/views/case_pane.py" line="467"/>
+        <location filename="../../app/views/case_pane.py" line="496"/>
         <source>Select a case first</source>
         <translation>请先选择案卷</translation>
     </message>
@@ -685,13 +685,12 @@
         <translation>%1 年的法定节假日安排尚未公布：时限仅按周末和固定节日计算。请更新 resources/calendar.json。</translation>
     </message>
     <message>
-        <location filename="../../app/views/command_bar.py" line="166"/>
         <source>That point is not in any grid cell of the district</source>
-        <translation>该位置不在本区任何单元网格内</translation>
+        <translation type="vanished">该位置不在本区任何单元网格内</translation>
     </message>
     <message>
-        <location filename="../../app/views/command_bar.py" line="197"/>
-        <location filename="../../app/views/command_bar.py" line="203"/>
+        <location filename="../../app/views/command_bar.py" line="192"/>
+        <location filename="../../app/views/command_bar.py" line="198"/>
         <source>Command bar</source>
         <translation>指令栏</translation>
     </message>
@@ -1700,47 +1699,47 @@
         <translation>案卷 {number} 已是“{status}”状态（{by} 于 {at} 在 {workstation} 操作）</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="100"/>
+        <location filename="../../app/views/labels.py" line="111"/>
         <source>The case does not exist on the server</source>
         <translation>服务器上不存在该案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="102"/>
+        <location filename="../../app/views/labels.py" line="100"/>
         <source>A {role} may not {action}</source>
         <translation>{role}无权执行“{action}”</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="105"/>
+        <location filename="../../app/views/labels.py" line="112"/>
         <source>A reason is required</source>
         <translation>必须填写原因</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="107"/>
+        <location filename="../../app/views/labels.py" line="113"/>
         <source>The department does not exist</source>
         <translation>该部门不存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="109"/>
+        <location filename="../../app/views/labels.py" line="114"/>
         <source>The category does not exist</source>
         <translation>该类别不存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="111"/>
+        <location filename="../../app/views/labels.py" line="115"/>
         <source>The grid cell does not exist</source>
         <translation>该单元网格不存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="113"/>
+        <location filename="../../app/views/labels.py" line="116"/>
         <source>The location is not in the district</source>
         <translation>该位置不在本区内</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="115"/>
+        <location filename="../../app/views/labels.py" line="117"/>
         <source>The case already exists</source>
         <translation>该案卷已存在</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="117"/>
+        <location filename="../../app/views/labels.py" line="118"/>
         <source>A note needs text</source>
         <translation>备注不能为空</translation>
     </message>
@@ -1750,217 +1749,217 @@
         <translation>该指令由其他操作员签发</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="121"/>
+        <location filename="../../app/views/labels.py" line="120"/>
         <source>The command was malformed</source>
         <translation>指令格式错误</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="129"/>
+        <location filename="../../app/views/labels.py" line="121"/>
         <source>Case {number} is not with your department</source>
         <translation>案卷 {number} 不在本部门办理</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="131"/>
+        <location filename="../../app/views/labels.py" line="123"/>
         <source>A hotline case closes by its callback</source>
         <translation>热线案卷须经回访结案</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="133"/>
+        <location filename="../../app/views/labels.py" line="125"/>
         <source>Only hotline cases get a callback</source>
         <translation>只有热线案卷需要回访</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="134"/>
+        <location filename="../../app/views/labels.py" line="126"/>
         <source>A further extension needs a leader (already extended {count} time(s))</source>
         <translation>再次延期须分管领导批准（已延期 {count} 次）</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="136"/>
+        <location filename="../../app/views/labels.py" line="128"/>
         <source>The case is already overdue: escalate it instead</source>
         <translation>案卷已超期，请改为督办</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="138"/>
+        <location filename="../../app/views/labels.py" line="130"/>
         <source>Only an overdue case can be escalated</source>
         <translation>只有超期案卷才能督办</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="139"/>
+        <location filename="../../app/views/labels.py" line="131"/>
         <source>The case has no deadline</source>
         <translation>该案卷没有处置时限</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="140"/>
+        <location filename="../../app/views/labels.py" line="132"/>
         <source>Give the case a category and a place on the map first</source>
         <translation>请先确定案卷类别并在地图上定位</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="142"/>
+        <location filename="../../app/views/labels.py" line="134"/>
         <source>The case is already with that department</source>
         <translation>案卷已在该部门办理</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="144"/>
+        <location filename="../../app/views/labels.py" line="136"/>
         <source>An extension must be more than nothing and at most 30 working days</source>
         <translation>延期时长须大于零且不超过 30 个工作日</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="146"/>
+        <location filename="../../app/views/labels.py" line="138"/>
         <source>The callback result must be satisfied, unsatisfied or unreachable</source>
         <translation>回访结果须为满意、不满意或联系不上</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="148"/>
+        <location filename="../../app/views/labels.py" line="140"/>
         <source>The text is too long</source>
         <translation>文字过长</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="149"/>
+        <location filename="../../app/views/labels.py" line="141"/>
         <source>A report needs a description or an address</source>
         <translation>上报须填写问题描述或地址</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="150"/>
+        <location filename="../../app/views/labels.py" line="142"/>
         <source>A time is not valid</source>
         <translation>时间格式无效</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="151"/>
+        <location filename="../../app/views/labels.py" line="143"/>
         <source>That hotline ticket already has a case</source>
         <translation>该热线工单已有对应案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="152"/>
+        <location filename="../../app/views/labels.py" line="144"/>
         <source>The case source is not valid</source>
         <translation>案卷来源无效</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="158"/>
+        <location filename="../../app/views/labels.py" line="150"/>
         <source>Satisfied</source>
         <translation>满意</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="159"/>
+        <location filename="../../app/views/labels.py" line="151"/>
         <source>Not satisfied</source>
         <translation>不满意</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="160"/>
+        <location filename="../../app/views/labels.py" line="152"/>
         <source>Caller unreachable</source>
         <translation>联系不上</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="166"/>
+        <location filename="../../app/views/labels.py" line="158"/>
         <source>working hours</source>
         <translation>工作时</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="167"/>
+        <location filename="../../app/views/labels.py" line="159"/>
         <source>working days</source>
         <translation>工作日</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="168"/>
+        <location filename="../../app/views/labels.py" line="160"/>
         <source>hours</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="175"/>
+        <location filename="../../app/views/labels.py" line="167"/>
         <source>Type a command, e.g. dispatch 2026112100012 D-SAN</source>
         <translation>请输入指令，例如：派 2026112100012 环卫</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="177"/>
+        <location filename="../../app/views/labels.py" line="169"/>
         <source>Unknown command: {word}</source>
         <translation>未知指令：{word}</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="178"/>
+        <location filename="../../app/views/labels.py" line="170"/>
         <source>{verb} needs a case number</source>
         <translation>“{verb}”需要案卷号</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="179"/>
+        <location filename="../../app/views/labels.py" line="171"/>
         <source>No case has the number {number}</source>
         <translation>没有案卷号为 {number} 的案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="180"/>
+        <location filename="../../app/views/labels.py" line="172"/>
         <source>Not a duration: {token} (use e.g. 2h, 1d or 90m)</source>
         <translation>时长无效：{token}（例如 2h、1d 或 90m）</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="182"/>
+        <location filename="../../app/views/labels.py" line="174"/>
         <source>Not a callback result: {token} (satisfied, unsatisfied or unreachable)</source>
         <translation>回访结果无效：{token}（满意、不满意或联系不上）</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="184"/>
+        <location filename="../../app/views/labels.py" line="176"/>
         <source>No department matches {token}</source>
         <translation>没有与“{token}”匹配的部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="185"/>
+        <location filename="../../app/views/labels.py" line="177"/>
         <source>{token} matches several departments: {matches}</source>
         <translation>“{token}”匹配多个部门：{matches}</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="187"/>
+        <location filename="../../app/views/labels.py" line="179"/>
         <source>No suggestion for case {number}: name the department</source>
         <translation>案卷 {number} 无建议部门，请指定部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="189"/>
+        <location filename="../../app/views/labels.py" line="181"/>
         <source>Select case {number} and click its place on the map</source>
         <translation>请选中案卷 {number} 并在地图上点击其位置</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="206"/>
+        <location filename="../../app/views/labels.py" line="198"/>
         <source>The server cannot be reached; attachments need it</source>
         <translation>无法连接服务器，附件需要联网</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="208"/>
+        <location filename="../../app/views/labels.py" line="200"/>
         <source>Not signed in to the server</source>
         <translation>尚未登录服务器</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="209"/>
+        <location filename="../../app/views/labels.py" line="201"/>
         <source>The file is larger than 10 MB</source>
         <translation>文件超过 10 MB</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="210"/>
+        <location filename="../../app/views/labels.py" line="202"/>
         <source>Only JPEG, PNG, WebP photos and PDF documents can be attached</source>
         <translation>只能添加 JPEG、PNG、WebP 照片和 PDF 文档</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="212"/>
+        <location filename="../../app/views/labels.py" line="204"/>
         <source>The file&apos;s content does not match its type</source>
         <translation>文件内容与类型不符</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="214"/>
+        <location filename="../../app/views/labels.py" line="206"/>
         <source>The file is empty</source>
         <translation>文件为空</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="215"/>
+        <location filename="../../app/views/labels.py" line="207"/>
         <source>The file name is not usable</source>
         <translation>文件名不可用</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="216"/>
+        <location filename="../../app/views/labels.py" line="208"/>
         <source>The file arrived damaged; try again</source>
         <translation>文件传输损坏，请重试</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="217"/>
+        <location filename="../../app/views/labels.py" line="209"/>
         <source>The server does not have that file</source>
         <translation>服务器上没有该文件</translation>
     </message>
     <message>
-        <location filename="../../app/views/labels.py" line="218"/>
+        <location filename="../../app/views/labels.py" line="210"/>
         <source>The file cannot be read</source>
         <translation>无法读取该文件</translation>
     </message>
@@ -2095,22 +2094,22 @@
         <translation>无法执行</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="232"/>
+        <location filename="../../app/views/main_window.py" line="233"/>
         <source>That point is not in any grid cell of the district</source>
         <translation>该位置不在本区任何单元网格内</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="265"/>
+        <location filename="../../app/views/main_window.py" line="272"/>
         <source>Find case</source>
         <translation>查找案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="265"/>
+        <location filename="../../app/views/main_window.py" line="272"/>
         <source>Case number (official or provisional):</source>
         <translation>案卷号（正式或临时）：</translation>
     </message>
     <message>
-        <location filename="../../app/views/main_window.py" line="270"/>
+        <location filename="../../app/views/main_window.py" line="277"/>
         <source>No case with number %1</source>
         <translation>没有案卷号为 %1 的案卷</translation>
     </message>
@@ -2483,81 +2482,81 @@
 <context>
     <name>OutboxLedger</name>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="47"/>
-        <location filename="../../app/views/outbox_ledger.py" line="169"/>
+        <location filename="../../app/views/outbox_ledger.py" line="45"/>
+        <location filename="../../app/views/outbox_ledger.py" line="167"/>
         <source>Waiting</source>
         <translation>待发送</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="48"/>
-        <location filename="../../app/views/outbox_ledger.py" line="170"/>
+        <location filename="../../app/views/outbox_ledger.py" line="46"/>
+        <location filename="../../app/views/outbox_ledger.py" line="168"/>
         <source>Accepted</source>
         <translation>已接受</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="49"/>
-        <location filename="../../app/views/outbox_ledger.py" line="171"/>
+        <location filename="../../app/views/outbox_ledger.py" line="47"/>
+        <location filename="../../app/views/outbox_ledger.py" line="169"/>
         <source>Rejected</source>
         <translation>被拒绝</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="50"/>
+        <location filename="../../app/views/outbox_ledger.py" line="48"/>
         <source>Discard requested</source>
         <translation>已申请放弃</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="51"/>
-        <location filename="../../app/views/outbox_ledger.py" line="172"/>
+        <location filename="../../app/views/outbox_ledger.py" line="49"/>
+        <location filename="../../app/views/outbox_ledger.py" line="170"/>
         <source>Discarded</source>
         <translation>已放弃</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="74"/>
+        <location filename="../../app/views/outbox_ledger.py" line="72"/>
         <source>Issued</source>
         <translation>发出时间</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="75"/>
+        <location filename="../../app/views/outbox_ledger.py" line="73"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="76"/>
+        <location filename="../../app/views/outbox_ledger.py" line="74"/>
         <source>Case</source>
         <translation>案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="77"/>
+        <location filename="../../app/views/outbox_ledger.py" line="75"/>
         <source>Operator</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="78"/>
+        <location filename="../../app/views/outbox_ledger.py" line="76"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="79"/>
+        <location filename="../../app/views/outbox_ledger.py" line="77"/>
         <source>Answer</source>
         <translation>服务器答复</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="154"/>
+        <location filename="../../app/views/outbox_ledger.py" line="152"/>
         <source>version %1</source>
         <translation>版本 %1</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="159"/>
+        <location filename="../../app/views/outbox_ledger.py" line="157"/>
         <source>withdrawn by this workstation</source>
         <translation>已由本工作站撤回</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="163"/>
+        <location filename="../../app/views/outbox_ledger.py" line="161"/>
         <source>(the discard came too late)</source>
         <translation>（放弃为时已晚）</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="168"/>
+        <location filename="../../app/views/outbox_ledger.py" line="166"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
@@ -2565,57 +2564,57 @@
 <context>
     <name>OutboxLedgerView</name>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="200"/>
+        <location filename="../../app/views/outbox_ledger.py" line="189"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="201"/>
+        <location filename="../../app/views/outbox_ledger.py" line="190"/>
         <source>Discard…</source>
         <translation>放弃…</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="202"/>
+        <location filename="../../app/views/outbox_ledger.py" line="191"/>
         <source>Send now</source>
         <translation>立即发送</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="239"/>
+        <location filename="../../app/views/outbox_ledger.py" line="228"/>
         <source>Waiting %1 · accepted %2 · rejected %3 (open %4) · discarded %5</source>
         <translation>待发送 %1 · 已接受 %2 · 被拒绝 %3（未处理 %4）· 已放弃 %5</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="266"/>
+        <location filename="../../app/views/outbox_ledger.py" line="255"/>
         <source>discarded</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="266"/>
+        <location filename="../../app/views/outbox_ledger.py" line="255"/>
         <source>retried</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="267"/>
+        <location filename="../../app/views/outbox_ledger.py" line="256"/>
         <source>acknowledged</source>
         <translation>知悉</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="268"/>
+        <location filename="../../app/views/outbox_ledger.py" line="257"/>
         <source>%1 %2 by %3 on %4</source>
         <translation>%1 由 %3 在 %4 %2</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="271"/>
+        <location filename="../../app/views/outbox_ledger.py" line="260"/>
         <source>: “%1”</source>
         <translation>：“%1”</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="273"/>
+        <location filename="../../app/views/outbox_ledger.py" line="262"/>
         <source>(not yet on the server)</source>
         <translation>（尚未上报服务器）</translation>
     </message>
     <message>
-        <location filename="../../app/views/outbox_ledger.py" line="275"/>
+        <location filename="../../app/views/outbox_ledger.py" line="264"/>
         <source>No decisions recorded for this command.</source>
         <translation>此指令没有处理记录。</translation>
     </message>
@@ -2623,82 +2622,82 @@
 <context>
     <name>QueueBar</name>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="56"/>
+        <location filename="../../app/views/queue_bar.py" line="54"/>
         <source>Search number, address or description…</source>
         <translation>搜索案卷编号、地址或问题描述…</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="60"/>
+        <location filename="../../app/views/queue_bar.py" line="58"/>
         <source>Open cases</source>
         <translation>在办案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="61"/>
+        <location filename="../../app/views/queue_bar.py" line="59"/>
         <source>All cases</source>
         <translation>全部案卷</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="65"/>
+        <location filename="../../app/views/queue_bar.py" line="63"/>
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="73"/>
+        <location filename="../../app/views/queue_bar.py" line="71"/>
         <source>All departments</source>
         <translation>全部部门</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="77"/>
+        <location filename="../../app/views/queue_bar.py" line="75"/>
         <source>All streets</source>
         <translation>全部街道</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="81"/>
+        <location filename="../../app/views/queue_bar.py" line="79"/>
         <source>All sources</source>
         <translation>全部来源</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="84"/>
+        <location filename="../../app/views/queue_bar.py" line="82"/>
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="85"/>
+        <location filename="../../app/views/queue_bar.py" line="83"/>
         <source>Mine</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="87"/>
+        <location filename="../../app/views/queue_bar.py" line="85"/>
         <source>Cases I acted on last (a department: cases with my department)</source>
         <translation>最近一次由我处理的案卷（处置部门：本部门的案卷）</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="88"/>
+        <location filename="../../app/views/queue_bar.py" line="86"/>
         <source>Clear filters</source>
         <translation>清除筛选</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="92"/>
+        <location filename="../../app/views/queue_bar.py" line="90"/>
         <source>&lt;span style=&apos;background:#fff1c2&apos;&gt;&amp;nbsp;due within an hour&amp;nbsp;&lt;/span&gt; &lt;span style=&apos;background:#ffd0cc&apos;&gt;&amp;nbsp;overdue&amp;nbsp;&lt;/span&gt;</source>
         <translation>&lt;span style=&apos;background:#fff1c2&apos;&gt;&amp;nbsp;一小时内到期&amp;nbsp;&lt;/span&gt; &lt;span style=&apos;background:#ffd0cc&apos;&gt;&amp;nbsp;已超期&amp;nbsp;&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="134"/>
+        <location filename="../../app/views/queue_bar.py" line="132"/>
         <source>component</source>
         <translation>部件</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="134"/>
+        <location filename="../../app/views/queue_bar.py" line="132"/>
         <source>event</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="165"/>
+        <location filename="../../app/views/queue_bar.py" line="163"/>
         <source>counting…</source>
         <translation>计数中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/views/queue_bar.py" line="167"/>
+        <location filename="../../app/views/queue_bar.py" line="165"/>
         <source>%n case(s)</source>
         <translation>
             <numerusform>%n 件</numerusform>
@@ -2708,7 +2707,7 @@
 <context>
     <name>QueuePanel</name>
     <message>
-        <location filename="../../app/views/queue_bar.py" line="222"/>
+        <location filename="../../app/views/queue_bar.py" line="212"/>
         <source>Not possible: %1</source>
         <translation>无法执行：%1</translation>
     </message>
@@ -3076,73 +3075,73 @@
 <context>
     <name>VehicleFeatures</name>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="85"/>
-        <location filename="../../app/views/vehicle_features.py" line="196"/>
+        <location filename="../../app/views/vehicle_features.py" line="77"/>
+        <location filename="../../app/views/vehicle_features.py" line="187"/>
         <source>Alarms</source>
         <translation>报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="86"/>
+        <location filename="../../app/views/vehicle_features.py" line="78"/>
         <source>Vehicles</source>
         <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="87"/>
+        <location filename="../../app/views/vehicle_features.py" line="79"/>
         <source>Vehicles and alarms</source>
         <translation>车辆与报警</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="134"/>
+        <location filename="../../app/views/vehicle_features.py" line="123"/>
         <source>Ve&amp;hicles</source>
         <translation>车辆(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="135"/>
+        <location filename="../../app/views/vehicle_features.py" line="124"/>
         <source>Replay…</source>
         <translation>回放…</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="140"/>
+        <location filename="../../app/views/vehicle_features.py" line="129"/>
         <source>Acknowledge selected alarm…</source>
         <translation>确认所选报警…</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="145"/>
+        <location filename="../../app/views/vehicle_features.py" line="134"/>
         <source>Show every approved route</source>
         <translation>显示全部核准路线</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="150"/>
+        <location filename="../../app/views/vehicle_features.py" line="139"/>
         <source>Draw geofence…</source>
         <translation>绘制电子围栏…</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="155"/>
+        <location filename="../../app/views/vehicle_features.py" line="144"/>
         <source>Geofence from the selected area…</source>
         <translation>用选中区域设电子围栏…</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="195"/>
+        <location filename="../../app/views/vehicle_features.py" line="186"/>
         <source>Alarms (%1)</source>
         <translation>报警（%1）</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="313"/>
+        <location filename="../../app/views/vehicle_features.py" line="303"/>
         <source>this workstation has no connection to the centre</source>
         <translation>本工作站未连接中心</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="333"/>
+        <location filename="../../app/views/vehicle_features.py" line="323"/>
         <source>Geofence “%1” saved by the centre; it appears on the map with the next sync</source>
         <translation>中心已保存电子围栏“%1”；下次同步后显示在地图上</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="364"/>
+        <location filename="../../app/views/vehicle_features.py" line="353"/>
         <source>last fix %1 ago</source>
         <translation>最后定位于 %1 前</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_features.py" line="430"/>
+        <location filename="../../app/views/vehicle_features.py" line="419"/>
         <source>the centre did not answer: showing what this workstation kept</source>
         <translation>中心无响应：显示本工作站保存的数据</translation>
     </message>
@@ -3188,49 +3187,45 @@
 <context>
     <name>VehicleTexts</name>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="31"/>
+        <location filename="../../app/views/vehicle_list.py" line="32"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="33"/>
+        <location filename="../../app/views/vehicle_list.py" line="34"/>
         <source>%1 min</source>
         <translation>%1 分钟</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="35"/>
+        <location filename="../../app/views/vehicle_list.py" line="36"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="37"/>
+        <location filename="../../app/views/vehicle_list.py" line="38"/>
         <source>%1 d</source>
         <translation>%1 天</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="40"/>
+        <location filename="../../app/views/vehicle_list.py" line="41"/>
         <source>%1 km/h</source>
         <translation>%1 公里/小时</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="43"/>
         <source>Sweeper</source>
-        <translation>扫路车</translation>
+        <translation type="vanished">扫路车</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="43"/>
         <source>Sprinkler</source>
-        <translation>洒水车</translation>
+        <translation type="vanished">洒水车</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="44"/>
         <source>Muck truck</source>
-        <translation>渣土车</translation>
+        <translation type="vanished">渣土车</translation>
     </message>
     <message>
-        <location filename="../../app/views/vehicle_list.py" line="44"/>
         <source>Patrol car</source>
-        <translation>巡查车</translation>
+        <translation type="vanished">巡查车</translation>
     </message>
     <message>
         <location filename="../../app/views/vehicle_list.py" line="47"/>

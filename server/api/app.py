@@ -24,6 +24,7 @@ from server.api.sync_health import WAIT_MAX_S, sync_router
 from server.api.vehicles import vehicles_router
 from server.notify import ChangeNotifier
 from server.storage import ServerStore
+from server.storage.caseloop import CaseLoopError
 from server.storage.snapshot import SnapshotCache
 from server.storage.store import CHANGE_PAGE_MAX
 
@@ -163,5 +164,9 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
     @app.exception_handler(ValueError)
     def value_error(_request, exc: ValueError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    @app.exception_handler(CaseLoopError)
+    def case_loop_refused(_request, exc: CaseLoopError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={"detail": exc.message, "reason": exc.to_dict()})
 
     return app

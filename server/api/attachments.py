@@ -11,7 +11,8 @@
 
 The change feed carries each attachment's row (without the bytes) and a
 timeline event, so every workstation knows a file exists and fetches it
-only when someone opens it.
+only when someone opens it.  Refusals (``CaseLoopError``) become their HTTP
+status through the app's exception handler (server/api/app.py).
 
 Threading: the upload reads the body on the event loop (bounded), then does
 the database work in the worker thread pool; the other endpoints are plain
@@ -25,7 +26,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from core.attachments import MAX_BYTES
 from server.storage import ServerStore
@@ -36,28 +37,22 @@ def attachments_router(store: ServerStore, current_user: Callable[..., dict[str,
     router = APIRouter(tags=["attachments"])
     User = Annotated[dict[str, Any], Depends(current_user)]
 
-    def refused(exc: CaseLoopError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"detail": exc.message, "reason": exc.to_dict()})
-
     @router.post("/api/cases/{case_id}/attachments", status_code=201)
     async def upload(case_id: str, request: Request, user: User,
                      filename: Annotated[str, Query(min_length=1, max_length=400)]) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BYTES:
-            return refused(CaseLoopError(413, "too_large", f"at most {MAX_BYTES} bytes are allowed"))
+            raise CaseLoopError(413, "too_large", f"at most {MAX_BYTES} bytes are allowed")
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > MAX_BYTES:
-                return refused(CaseLoopError(413, "too_large", f"at most {MAX_BYTES} bytes are allowed"))
+                raise CaseLoopError(413, "too_large", f"at most {MAX_BYTES} bytes are allowed")
             chunks.append(chunk)
         content_type = request.headers.get("content-type", "")
-        try:
-            return await run_in_threadpool(add_attachment, store, case_id, filename, content_type,
-                                           b"".join(chunks), user)
-        except CaseLoopError as exc:
-            return refused(exc)
+        return await run_in_threadpool(add_attachment, store, case_id, filename, content_type,
+                                       b"".join(chunks), user)
 
     @router.get("/api/attachments/{attachment_id}")
     def download(attachment_id: str, user: User) -> Response:

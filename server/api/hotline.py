@@ -12,6 +12,9 @@ and records its callback (回访) results.
 The platform signs in like a workstation, with an account of role
 ``hotline`` (or ``admin``); other roles get 403.
 
+A refusal (``CaseLoopError``) becomes its HTTP status through the app's
+exception handler (server/api/app.py).
+
 Threading: plain ``def`` endpoints, run in the API's worker threads.
 """
 
@@ -21,12 +24,11 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from core.cases import CallbackResult, Role
 from server.storage import ServerStore
-from server.storage.caseloop import CaseLoopError, Ticket, callback, intake, ticket_status
+from server.storage.caseloop import Ticket, callback, intake, ticket_status
 
 
 class TicketIn(BaseModel):
@@ -55,18 +57,12 @@ def hotline_router(store: ServerStore, current_user: Callable[..., dict[str, Any
         if user["role"] not in (Role.HOTLINE.value, Role.ADMIN.value):
             raise HTTPException(403, "only the hotline account may use the hotline API")
 
-    def refused(exc: CaseLoopError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"detail": exc.message, "reason": exc.to_dict()})
-
     @router.post("/tickets")
     def post_ticket(body: TicketIn, user: User) -> Any:
         hotline_only(user)
-        try:
-            return intake(store, Ticket(body.ticket_id, body.caller.strip(), body.phone.strip(),
-                                        body.content.strip(), body.address_text.strip(),
-                                        body.time_limit, body.received_at), user)
-        except CaseLoopError as exc:
-            return refused(exc)
+        return intake(store, Ticket(body.ticket_id, body.caller.strip(), body.phone.strip(),
+                                    body.content.strip(), body.address_text.strip(),
+                                    body.time_limit, body.received_at), user)
 
     @router.get("/tickets/{ticket_id}")
     def get_ticket(ticket_id: str, user: User) -> Any:
@@ -78,9 +74,6 @@ def hotline_router(store: ServerStore, current_user: Callable[..., dict[str, Any
     @router.post("/tickets/{ticket_id}/callback")
     def post_callback(ticket_id: str, body: CallbackIn, user: User) -> Any:
         hotline_only(user)
-        try:
-            return callback(store, ticket_id, body.result.value, body.note.strip(), user, body.callback_id)
-        except CaseLoopError as exc:
-            return refused(exc)
+        return callback(store, ticket_id, body.result.value, body.note.strip(), user, body.callback_id)
 
     return router

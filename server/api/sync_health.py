@@ -113,17 +113,12 @@ class Clock(BaseModel):
     server_time: str
 
 
-def replicated_columns() -> dict[str, tuple[Table, str, list[str]]]:
-    """entity -> (table, key, the columns that travel in the feed, sorted)."""
-    return s.feed_columns()
-
-
 def compute_integrity(store: ServerStore, attempts: int = 3) -> dict[str, Any]:
     """Counts and checksums of every replicated table at one feed position.
     On PostgreSQL one REPEATABLE READ transaction gives a snapshot; on SQLite
     the feed position is read before and after, and the work is redone if a
     writer got in between."""
-    tables = replicated_columns()
+    tables = s.feed_columns()
     result: dict[str, Any] = {}
     for _ in range(attempts):
         conn = store.engine.connect()

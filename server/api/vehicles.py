@@ -31,10 +31,10 @@ from core.cases import Role
 from core.positions import FixFlag
 from core.timeutil import CST, from_iso, now_iso, to_iso
 from core.tracks import TrackPoint, holes, stops_and_trips
+from server.api.sync_health import WAIT_MAX_S
 from server.storage import ServerStore
 from server.storage import positions as pos
 
-WAIT_MAX_S = 25.0
 TRACK_SPAN_MAX = timedelta(days=7)
 SNAPSHOT_MAX_AGE_S = 900.0  # a vehicle silent longer than this is not drawn at T
 GEOFENCE_ROLES = {Role.SHIFT_LEADER.value, Role.LEADER.value, Role.ADMIN.value}

@@ -36,7 +36,6 @@ from core.coords import haversine_m
 from core.jt808 import (
     FrameError,
     FrameSplitter,
-    GeneralReply,
     Header,
     Message,
     MsgId,
@@ -52,7 +51,6 @@ from core.jt808 import (
     decode_position,
     decode_register,
     encode_frame,
-    encode_general_reply,
     encode_register_reply,
     epoch_seconds,
     escape,
@@ -189,16 +187,10 @@ class _Connection:
         header = Header(msg_id=msg_id, phone=answering.phone, serial=self.serial,
                         edition=answering.edition, protocol_version=answering.protocol_version)
         self.serial = (self.serial + 1) & 0xFFFF
-        self.writer.write(encode_frame(header, body))
-        if self.writer.transport.get_write_buffer_size() > self.max_write_buffer:
-            # A peer that stops reading its replies would grow this buffer
-            # without bound; it is broken, not slow.
-            log.warning("jt808 %s: not reading replies, dropping the connection", self.peer)
-            self.abort()
+        self.send_frames([encode_frame(header, body)])
 
     def reply(self, answering: Header, result: int) -> None:
-        body = encode_general_reply(GeneralReply(answering.serial, answering.msg_id, result))
-        self.send(MsgId.PLATFORM_GENERAL_REPLY, body, answering)
+        self.send_frames([self.reply_frame(answering, result)])
 
     def reply_frame(self, answering: Header, result: int) -> bytes:
         """The 0x8001 frame for ``answering``, to be written later with others.
@@ -222,6 +214,8 @@ class _Connection:
             return
         self.writer.write(b"".join(frames))
         if self.writer.transport.get_write_buffer_size() > self.max_write_buffer:
+            # A peer that stops reading its replies would grow this buffer
+            # without bound; it is broken, not slow.
             log.warning("jt808 %s: not reading replies, dropping the connection", self.peer)
             self.abort()
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from core.coords import gcj02_to_wgs84_array, haversine_m
 from core.jt808 import (
     Authenticate,
     BatchType,
@@ -56,6 +55,7 @@ from core.jt808 import (
 )
 from core.positions import PositionFix, VehicleKind
 from core.timeutil import CST, now_iso, to_iso
+from server.simulator.routes import RouteDriver, move_towards
 
 log = logging.getLogger(__name__)
 
@@ -319,30 +319,15 @@ class Driver:
         for _ in range(64):  # a long step may pass several centres
             if budget <= 0:
                 break
-            t_lon, t_lat = float(self.lon[self._target]), float(self.lat[self._target])
-            dist = haversine_m(self.pos[0], self.pos[1], t_lon, t_lat)
-            if dist > 0.01:
-                self.heading = _bearing(self.pos[0], self.pos[1], t_lon, t_lat)
-            if dist <= budget:
-                self.pos = (t_lon, t_lat)
-                budget -= dist
-                self.odometer_km += dist / 1000.0
+            target = (float(self.lon[self._target]), float(self.lat[self._target]))
+            self.pos, used, heading, reached = move_towards(self.pos, target, budget)
+            if heading is not None:
+                self.heading = heading
+            budget -= used
+            self.odometer_km += used / 1000.0
+            if reached:
                 self._pick_next(self._target)
-            else:
-                f = budget / dist
-                self.pos = (self.pos[0] + (t_lon - self.pos[0]) * f,
-                            self.pos[1] + (t_lat - self.pos[1]) * f)
-                self.odometer_km += budget / 1000.0
-                budget = 0.0
         return self.pos
-
-
-def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> int:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    y = math.sin(dl) * math.cos(phi2)
-    x = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dl)
-    return int(round(math.degrees(math.atan2(y, x)))) % 360
 
 
 def demo_speed_kmh(kind: str, speedup: float) -> float:
@@ -559,36 +544,6 @@ class FleetVehicle:
     plate: str = ""
 
 
-def load_fleet(db_url: str, limit: int | None = None
-               ) -> tuple[list[FleetVehicle], np.ndarray, np.ndarray]:
-    """Vehicles and WGS-84 cell centres from the server database (read only).
-
-    Blocking: call before the event loop starts or in an executor.
-    """
-    from sqlalchemy import create_engine, select
-
-    from server.storage import schema as s
-
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            query = select(s.vehicles.c.vehicle_id, s.vehicles.c.kind,
-                           s.vehicles.c.terminal_phone, s.vehicles.c.plate
-                           ).order_by(s.vehicles.c.vehicle_id)
-            if limit is not None:
-                query = query.limit(limit)
-            vehicles = [FleetVehicle(r.vehicle_id, r.kind, r.terminal_phone, r.plate)
-                        for r in conn.execute(query)]
-            centres = conn.execute(select(s.cells.c.center_lon, s.cells.c.center_lat)).all()
-    finally:
-        engine.dispose()
-    gcj_lon = np.array([c[0] for c in centres], dtype=np.float64)
-    gcj_lat = np.array([c[1] for c in centres], dtype=np.float64)
-    # Cell centres are GCJ-02 map data; terminals report WGS-84.
-    lon, lat = gcj02_to_wgs84_array(gcj_lon, gcj_lat)
-    return vehicles, lon, lat
-
-
 @dataclass
 class District:
     """What the fleet drives on, read from the server database."""
@@ -689,8 +644,6 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
     loses coverage (and back-fills afterwards); ``clock``: one device clock
     for the whole fleet when device time should run faster than the wall.
     """
-    from server.simulator.routes import RouteDriver
-
     stop = stop or asyncio.Event()
     master = random.Random(seed)
     results: dict[str, DriveStats] = {}
@@ -732,5 +685,5 @@ async def run_fleet(vehicles: Iterable[FleetVehicle], lon: np.ndarray, lat: np.n
 __all__ = [
     "CoverageGaps", "DeviceClock", "District", "DriveStats", "Driver", "FleetVehicle", "SimulatedTerminal",
     "TerminalError", "approved_routes", "demo_speed_kmh", "device_iso", "drive", "edition_for", "ensure_geofences",
-    "load_district", "load_fleet", "run_fleet",
+    "load_district", "run_fleet",
 ]

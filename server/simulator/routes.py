@@ -32,7 +32,6 @@ SITE_DWELL_S = (180.0, 420.0)  # loading / dumping
 LONG_WAIT_S = 25 * 60.0  # a truck parked far too long (the parking rule is 15 min)
 PARKING_LIMIT_MIN = 15.0
 SOS_CHANCE_PER_FIX = 1 / 20000  # a driver presses the emergency button, rarely
-KIND_SPEED_KMH = {"sweeper": 8.0, "sprinkler": 15.0, "muck_truck": 30.0, "patrol": 25.0}
 
 
 @dataclass
@@ -152,6 +151,29 @@ def to_wgs(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [gcj02_to_wgs84(lon, lat) for lon, lat in points]
 
 
+def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> int:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(phi2)
+    x = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dl)
+    return int(round(math.degrees(math.atan2(y, x)))) % 360
+
+
+def move_towards(pos: tuple[float, float], target: tuple[float, float], budget_m: float
+                 ) -> tuple[tuple[float, float], float, int | None, bool]:
+    """One leg of a drive, shared by ``RouteDriver`` and ``server.simulator.Driver``:
+    from ``pos`` towards ``target`` (lon, lat) by at most ``budget_m`` metres.
+    Returns the new position, the metres driven, the heading (None when
+    already there: no direction to face) and whether the target was reached."""
+    dist = haversine_m(pos[0], pos[1], target[0], target[1])
+    heading = _bearing(pos[0], pos[1], target[0], target[1]) if dist > 0.01 else None
+    if dist <= budget_m:
+        return target, dist, heading, True
+    f = budget_m / dist
+    return ((pos[0] + (target[0] - pos[0]) * f, pos[1] + (target[1] - pos[1]) * f),
+            budget_m, heading, False)
+
+
 @dataclass
 class RouteDriver:
     """Drives a ``Route`` (given in WGS-84) at ``speed_kmh`` of wall time.
@@ -242,33 +264,17 @@ class RouteDriver:
         for _ in range(64):
             if budget <= 0:
                 break
-            t_lon, t_lat = self._next_target()
-            dist = haversine_m(self.pos[0], self.pos[1], t_lon, t_lat)
-            if dist > 0.01:
-                self.heading = _bearing(self.pos[0], self.pos[1], t_lon, t_lat)
-            if dist <= budget:
-                self.pos = (t_lon, t_lat)
-                budget -= dist
-                self.odometer_km += dist / 1000.0
+            self.pos, used, heading, reached = move_towards(self.pos, self._next_target(), budget)
+            if heading is not None:
+                self.heading = heading
+            budget -= used
+            self.odometer_km += used / 1000.0
+            if reached:
                 self._arrived()
                 if self._dwell > 0:
                     break
-            else:
-                f = budget / dist
-                self.pos = (self.pos[0] + (t_lon - self.pos[0]) * f,
-                            self.pos[1] + (t_lat - self.pos[1]) * f)
-                self.odometer_km += budget / 1000.0
-                budget = 0.0
         self.current_speed_kmh = self.speed_kmh if self._dwell <= 0 else 0.0
         return self.pos
-
-
-def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> int:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    y = math.sin(dl) * math.cos(phi2)
-    x = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dl)
-    return int(round(math.degrees(math.atan2(y, x)))) % 360
 
 
 def demo_geofences(vehicles: list[Any], routes: list[Route], grid: CellGrid,
@@ -308,4 +314,4 @@ def demo_geofences(vehicles: list[Any], routes: list[Route], grid: CellGrid,
     return out
 
 
-__all__ = ["CellGrid", "Route", "RouteDriver", "build_routes", "demo_geofences", "to_wgs"]
+__all__ = ["CellGrid", "Route", "RouteDriver", "build_routes", "demo_geofences", "move_towards", "to_wgs"]

@@ -52,16 +52,15 @@ _STATUS_FOR_CODE = {"no_such_case": 404, "role_forbidden": 403, "not_your_case":
                     "operator_mismatch": 403}
 
 
-def _apply_in(store: ServerStore, conn: Connection, command: Command, user: dict[str, Any]) -> dict[str, Any]:
-    """The rules plus the ledger line, inside the caller's ``writing()``."""
-    return store.apply_in(conn, command, user)
-
-
-def _raise_if_rejected(result: dict[str, Any]) -> None:
+def _apply(store: ServerStore, conn: Connection, command: Command, user: dict[str, Any]) -> dict[str, Any]:
+    """The rules plus the ledger line, inside the caller's ``writing()``;
+    a rejection raises (and the caller's transaction rolls back)."""
+    result = store.apply_in(conn, command, user)
     if result["outcome"] == "rejected":
         reason = result["reason"]
         raise CaseLoopError(_STATUS_FOR_CODE.get(reason["code"], 409), reason["code"],
                             reason["message"], reason.get("params"))
+    return result
 
 
 # ---- 12345 hotline -----------------------------------------------------------------
@@ -103,8 +102,7 @@ def intake(store: ServerStore, ticket: Ticket, user: dict[str, Any]) -> dict[str
          "provisional_number": f"12345-{ticket.ticket_id}"},
         str(user["username"]), HOTLINE_WORKSTATION, at)
     with store.writing() as conn:
-        result = _apply_in(store, conn, command, user)
-        _raise_if_rejected(result)
+        _apply(store, conn, command, user)
     status = ticket_status(store, ticket.ticket_id)
     assert status is not None
     return status
@@ -121,8 +119,7 @@ def callback(store: ServerStore, ticket_id: str, result: str, note: str, user: d
         command = Command(command_id, CommandKind.CALLBACK, case_id, {"result": result, "note": note},
                           str(user["username"]), str(user.get("workstation") or HOTLINE_WORKSTATION),
                           now_iso(), int(version))
-        outcome = _apply_in(store, conn, command, user)
-        _raise_if_rejected(outcome)
+        _apply(store, conn, command, user)
     status = ticket_status(store, ticket_id)
     assert status is not None
     return status
@@ -180,8 +177,7 @@ def add_attachment(store: ServerStore, case_id: str, filename: str, content_type
                            "content_type": content_type, "size": len(data)},
                           str(user["username"]), str(user.get("workstation") or "?"), at,
                           int(version or 0))
-        result = _apply_in(store, conn, command, user)
-        _raise_if_rejected(result)
+        result = _apply(store, conn, command, user)
         row = {"attachment_id": attachment_id, "case_id": case_id, "filename": name,
                "content_type": content_type, "size": len(data), "sha256": digest,
                "uploaded_by": command.operator, "uploaded_from": command.workstation,

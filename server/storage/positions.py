@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
-    Index,
     and_,
     func,
     insert,
@@ -48,6 +47,7 @@ from sqlalchemy import (
 from core.alarms import AlarmEvent, Geofence, GeofenceError
 from core.positions import PositionFix
 from core.timeutil import now_iso
+from dbschema.migrate import add_missing_indexes
 from server.storage import schema as s
 
 if TYPE_CHECKING:
@@ -134,8 +134,7 @@ def ensure_indexes(store: ServerStore) -> None:
     if _indexed.get(store):
         return
     ensure_fix_key(store)
-    for index in s.positions.indexes | s.alarms.indexes:
-        Index.create(index, store.engine, checkfirst=True)
+    add_missing_indexes(store.engine, [s.positions, s.alarms])
     _indexed[store] = True
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from core.cases import (
     ENDPOINT_ONLY,
@@ -46,7 +46,7 @@ from core.positions import PositionFix
 from core.resources import load_calendar, load_categories
 from core.timeutil import from_iso, now_iso
 from core.worktime import WorkCalendar
-from dbschema.migrate import add_missing_columns
+from dbschema.migrate import add_missing_columns, add_missing_indexes
 from server.storage import positions
 from server.storage import schema as s
 
@@ -106,7 +106,9 @@ class ServerStore:
         self.is_postgres = self.engine.dialect.name == "postgresql"
         s.metadata.create_all(self.engine)
         add_missing_columns(self.engine, s.metadata)
-        self._add_missing_indexes()
+        # The positions' and alarms' indexes come with their own migration
+        # (positions.ensure_indexes: copies of fixes go before the unique key).
+        add_missing_indexes(self.engine, [s.changes])
         with self.engine.begin() as conn:
             if conn.execute(select(s.change_counter.c.id)).first() is None:
                 try:
@@ -116,19 +118,6 @@ class ServerStore:
                     pass  # another server process created it first
         self.categories = categories or load_categories()
         self.calendar = calendar or load_calendar()
-
-    def _add_missing_indexes(self) -> None:
-        """Indexes added after a database was created (``create_all`` makes
-        indexes only with their table)."""
-        for index in (s.untabled_changes_index,):  # all on ``changes``
-            try:
-                with self.engine.begin() as conn:
-                    index.create(conn, checkfirst=True)
-            except DBAPIError:
-                # Another server process on the same database made it meanwhile.
-                with self.engine.connect() as conn:
-                    if not self.engine.dialect.has_index(conn, s.changes.name, str(index.name)):
-                        raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -399,12 +388,10 @@ class ServerStore:
         return positions.positions_after(self, after, limit)
 
     def latest_positions(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(select(s.vehicle_latest)).mappings().all()]
+        return positions.latest_positions(self)
 
     def last_position_id(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(s.positions.c.position_id), 0))).scalar_one())
+        return positions.last_position_id(self)
 
     def count(self, table_name: str) -> int:
         table = s.metadata.tables[table_name]

@@ -17,12 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import qasync
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
     QCoreApplication,
-    QIODevice,
     QPoint,
     QPointF,
     QSettings,
@@ -45,19 +41,11 @@ from core.tiles import (
     tiles_covering,
     xyz_to_tms_row,
 )
+from support import png_bytes
 
 # A street corner in Zhanggong (WGS-84, as a GPS terminal reports it).
 FIX_LON, FIX_LAT = 114.93531, 25.83107
 MARKER_PX = 6
-
-
-@pytest.fixture
-def loop(qapp):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 def run_until(loop, predicate, timeout: float = 10.0) -> bool:
@@ -70,14 +58,6 @@ def run_until(loop, predicate, timeout: float = 10.0) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-def png(image: QImage) -> bytes:
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert image.save(buf, "PNG")  # type: ignore[call-overload]
-    return bytes(data.data())
 
 
 def write_mbtiles(
@@ -111,7 +91,7 @@ def write_mbtiles(
                 p.setBrush(QColor(255, 0, 0))
                 p.drawEllipse(QPointF(gx - tx * 256, gy - ty * 256), MARKER_PX, MARKER_PX)
                 p.end()
-                rows.append((z, tx, xyz_to_tms_row(z, ty), png(img)))
+                rows.append((z, tx, xyz_to_tms_row(z, ty), png_bytes(img)))
     conn.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", rows)
     conn.commit()
     conn.close()
@@ -190,10 +170,10 @@ def show_basemap(loop, view: DistrictMapView, path: Path, datum: Datum | None = 
 
 
 @pytest.mark.parametrize("datum", ["wgs84", "gcj02"])
-def test_gps_fix_cell_and_tile_line_up_within_5_m(loop, view, tmp_path, datum):
+def test_gps_fix_cell_and_tile_line_up_within_5_m(event_loop, view, tmp_path, datum):
     marker = (FIX_LON, FIX_LAT) if datum == "wgs84" else wgs84_to_gcj02(FIX_LON, FIX_LAT)
     path = write_mbtiles(tmp_path / f"{datum}.mbtiles", marker, datum=datum)
-    provider = show_basemap(loop, view, path)
+    provider = show_basemap(event_loop, view, path)
     assert provider.datum is Datum.parse(datum)
     centre = red_centroid(view)
     assert centre is not None, "the tile's marker is not on the map"
@@ -209,10 +189,10 @@ def test_gps_fix_cell_and_tile_line_up_within_5_m(loop, view, tmp_path, datum):
     provider.close()
 
 
-def test_a_wrong_datum_is_hundreds_of_metres_off(loop, view, tmp_path):
+def test_a_wrong_datum_is_hundreds_of_metres_off(event_loop, view, tmp_path):
     """The check above can fail: the WGS-84 set declared as GCJ-02 misses by the GCJ-02 offset."""
     path = write_mbtiles(tmp_path / "w.mbtiles", (FIX_LON, FIX_LAT), datum="wgs84")
-    provider = show_basemap(loop, view, path, datum=Datum.GCJ02)
+    provider = show_basemap(event_loop, view, path, datum=Datum.GCJ02)
     fx, fy = fix_mercator()
     view.set_view(fx, fy, 2500.0)
     viewport = view.graphics_view().viewport()
@@ -226,9 +206,9 @@ def test_a_wrong_datum_is_hundreds_of_metres_off(loop, view, tmp_path):
     provider.close()
 
 
-def test_tiles_are_drawn_under_the_cells_with_the_chosen_opacity(loop, view, tmp_path):
+def test_tiles_are_drawn_under_the_cells_with_the_chosen_opacity(event_loop, view, tmp_path):
     path = write_mbtiles(tmp_path / "g.mbtiles", (FIX_LON, FIX_LAT))
-    provider = show_basemap(loop, view, path)
+    provider = show_basemap(event_loop, view, path)
     grey = np.array([128, 136, 144])
 
     def grey_share() -> float:
@@ -318,7 +298,7 @@ def test_missing_and_corrupt_files_are_refused_with_the_reason(tmp_path):
                                   datum="bd09"), "datum")
 
 
-def test_a_damaged_tile_is_reported_and_the_rest_are_drawn(loop, view, tmp_path):
+def test_a_damaged_tile_is_reported_and_the_rest_are_drawn(event_loop, view, tmp_path):
     path = write_mbtiles(tmp_path / "d.mbtiles", (FIX_LON, FIX_LAT), zooms=range(16, 17), around=3)
     gx, gy = lonlat_to_tile_pixel(FIX_LON, FIX_LAT, 16)
     conn = sqlite3.connect(path)
@@ -333,9 +313,9 @@ def test_a_damaged_tile_is_reported_and_the_rest_are_drawn(loop, view, tmp_path)
     fx, fy = fix_mercator()
     view.set_view(fx, fy, 1500.0)
     viewport = view.graphics_view().viewport()
-    assert run_until(loop, lambda: (viewport.repaint(), bool(problems))[1])
+    assert run_until(event_loop, lambda: (viewport.repaint(), bool(problems))[1])
     assert problems[0].reason == "damaged"
-    assert run_until(loop, lambda: red_centroid(view) is not None)
+    assert run_until(event_loop, lambda: red_centroid(view) is not None)
     provider.close()
 
 

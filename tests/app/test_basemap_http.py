@@ -16,23 +16,18 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import qasync
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
 
 from app.map.tiles import DiskTileCache, TileProvider, TileSourceError
 from app.sync.tiles import HttpTileSource, tianditu_layers
 from core.tiles import Datum, TileError
+from support import png_bytes
 
 
 def _png(colour: QColor) -> bytes:
     img = QImage(256, 256, QImage.Format.Format_RGB32)
     img.fill(colour)
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert img.save(buf, "PNG")  # type: ignore[call-overload]
-    return bytes(data.data())
+    return png_bytes(img)
 
 
 class FakeTileServer:
@@ -199,15 +194,6 @@ def test_a_damaged_cache_file_is_set_aside_and_started_afresh(tmp_path):
         DiskTileCache(tmp_path / "other.sqlite", max_bytes=0)
 
 
-@pytest.fixture
-def loop(qapp):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
 def test_nothing_loads_outside_a_running_event_loop(server, cache):
     provider = TileProvider(_source(server, cache), workers=1)
     provider.request([(14, 13400, 7000)])
@@ -217,7 +203,7 @@ def test_nothing_loads_outside_a_running_event_loop(server, cache):
     provider.close()
 
 
-def test_the_provider_fetches_on_worker_threads_and_announces_arrivals(loop, server, cache):
+def test_the_provider_fetches_on_worker_threads_and_announces_arrivals(event_loop, server, cache):
     source = _source(server, cache)
     threads: list[str] = []
     read = source.read
@@ -237,7 +223,7 @@ def test_the_provider_fetches_on_worker_threads_and_announces_arrivals(loop, ser
         while len(arrived) < 5:  # one of the six columns has no tile on the server
             await asyncio.sleep(0.02)
 
-    loop.run_until_complete(asyncio.wait_for(until_done(), 10))
+    event_loop.run_until_complete(asyncio.wait_for(until_done(), 10))
     assert sorted(arrived) == sorted(k for k in keys if k[1] % 7 != 3)
     assert all(name.startswith("tiles-") for name in threads)  # never the GUI thread
     assert provider.image(14, 13400, 7000) is not None
@@ -247,7 +233,7 @@ def test_the_provider_fetches_on_worker_threads_and_announces_arrivals(loop, ser
     provider.close()
 
 
-def test_tiles_no_longer_wanted_are_skipped(loop, server, cache):
+def test_tiles_no_longer_wanted_are_skipped(event_loop, server, cache):
     source = _source(server, cache)
     provider = TileProvider(source, workers=1)
     done: list = []
@@ -259,12 +245,12 @@ def test_tiles_no_longer_wanted_are_skipped(loop, server, cache):
         while (14, 13400, 7001) not in done:
             await asyncio.sleep(0.02)
 
-    loop.run_until_complete(asyncio.wait_for(until(), 10))
+    event_loop.run_until_complete(asyncio.wait_for(until(), 10))
     assert len(server.requests) < 40
     provider.close()
 
 
-def test_an_unreachable_server_is_reported_once(loop, cache):
+def test_an_unreachable_server_is_reported_once(event_loop, cache):
     source = HttpTileSource("gone", "Gone GIS", ["http://127.0.0.1:9/{z}/{x}/{y}.png"], Datum.WGS84, cache,
                             timeout_s=1.0)
     provider = TileProvider(source, workers=1)
@@ -276,7 +262,7 @@ def test_an_unreachable_server_is_reported_once(loop, cache):
         while not problems:
             await asyncio.sleep(0.02)
 
-    loop.run_until_complete(asyncio.wait_for(until(), 10))
-    loop.run_until_complete(asyncio.sleep(0.3))
+    event_loop.run_until_complete(asyncio.wait_for(until(), 10))
+    event_loop.run_until_complete(asyncio.sleep(0.3))
     assert len(problems) == 1 and problems[0].source == "Gone GIS"
     provider.close()

@@ -16,20 +16,15 @@ from app.store import LocalStore
 from app.sync.engine import SyncEngine
 from app.views.main_window import MainWindow
 from core.cases import CaseStatus, CommandKind, Role
-from support import ServerProcess, seed_small_world
+from support import ServerProcess, png_bytes, seed_small_world
 
 
 def real_png() -> bytes:
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QColor, QImage
 
     image = QImage(64, 48, QImage.Format.Format_RGB32)
     image.fill(QColor("#3a7"))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data.data())
+    return png_bytes(image)
 
 
 @pytest.fixture
@@ -232,64 +227,59 @@ def test_a_reported_case_is_verified_located_on_the_map_and_registered(qtbot, wo
 # ---- attachments ----------------------------------------------------------------------
 
 
-def test_attachments_are_fetched_on_demand_and_cached(qtbot, event_loop, tmp_path):
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed_small_world(url)
-    server = ServerProcess(url).start()
-    try:
-        engine, store, desk = sign_in(server, tmp_path)
-        case_id = register(desk)
-        engine.sync_once()
-        png = real_png()
-        photo = tmp_path / "scene.png"
-        photo.write_bytes(png)
-        sender = AttachmentService.for_engine(store, engine)
-        meta = sender.upload_blocking(case_id, photo)
-        assert meta["sha256"] == hashlib.sha256(png).hexdigest()
-        assert sender.cached(meta) is not None  # the sender has it already
-        bad = tmp_path / "virus.png"
-        bad.write_bytes(b"MZ" + b"\x00" * 100)
-        from app.sync.attachments import TransferError
+def test_attachments_are_fetched_on_demand_and_cached(qtbot, event_loop, sqlite_server, tmp_path):
+    server = sqlite_server
+    engine, store, desk = sign_in(server, tmp_path)
+    case_id = register(desk)
+    engine.sync_once()
+    png = real_png()
+    photo = tmp_path / "scene.png"
+    photo.write_bytes(png)
+    sender = AttachmentService.for_engine(store, engine)
+    meta = sender.upload_blocking(case_id, photo)
+    assert meta["sha256"] == hashlib.sha256(png).hexdigest()
+    assert sender.cached(meta) is not None  # the sender has it already
+    bad = tmp_path / "virus.png"
+    bad.write_bytes(b"MZ" + b"\x00" * 100)
+    from app.sync.attachments import TransferError
 
-        with pytest.raises(TransferError) as info:
-            sender.upload_blocking(case_id, bad)
-        assert info.value.code == "type_mismatch"
+    with pytest.raises(TransferError) as info:
+        sender.upload_blocking(case_id, bad)
+    assert info.value.code == "type_mismatch"
 
-        # A second workstation: the row arrives by the feed, the bytes only when opened.
-        e2, s2, d2 = sign_in(server, tmp_path, "leader", "WS2")
-        service = AttachmentService.for_engine(s2, e2)
-        rows = service.for_case(case_id)
-        assert [r["attachment_id"] for r in rows] == [meta["attachment_id"]]
-        assert service.cached(rows[0]) is None and not service.cache_dir.exists()
-        window = MainWindow(d2, None)
-        qtbot.addWidget(window)
-        window.case_loop.attachments = service
-        window.case_pane.set_attachments(service)
-        window.select_case(case_id)
-        pane = window.case_pane
-        assert pane.attachment_list.count() == 1 and "scene.png" in pane.attachment_list.item(0).text()
-        assert [pane.timeline.topLevelItem(i).text(1) for i in range(pane.timeline.topLevelItemCount())] \
-            == ["Register", "Attachment"]
+    # A second workstation: the row arrives by the feed, the bytes only when opened.
+    e2, s2, d2 = sign_in(server, tmp_path, "leader", "WS2")
+    service = AttachmentService.for_engine(s2, e2)
+    rows = service.for_case(case_id)
+    assert [r["attachment_id"] for r in rows] == [meta["attachment_id"]]
+    assert service.cached(rows[0]) is None and not service.cache_dir.exists()
+    window = MainWindow(d2, None)
+    qtbot.addWidget(window)
+    window.case_loop.attachments = service
+    window.case_pane.set_attachments(service)
+    window.select_case(case_id)
+    pane = window.case_pane
+    assert pane.attachment_list.count() == 1 and "scene.png" in pane.attachment_list.item(0).text()
+    assert [pane.timeline.topLevelItem(i).text(1) for i in range(pane.timeline.topLevelItemCount())] \
+        == ["Register", "Attachment"]
 
-        async def open_it():
-            pane.open_selected_attachment()
-            for _ in range(200):
-                if service.cached(rows[0]) is not None and pane.preview.pixmap() is not None \
-                        and not pane.preview.pixmap().isNull():
-                    return
-                await asyncio.sleep(0.05)
-            raise AssertionError(pane.message.text())
+    async def open_it():
+        pane.open_selected_attachment()
+        for _ in range(200):
+            if service.cached(rows[0]) is not None and pane.preview.pixmap() is not None \
+                    and not pane.preview.pixmap().isNull():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(pane.message.text())
 
-        event_loop.run_until_complete(asyncio.wait_for(open_it(), 30))
-        cached = service.cached(rows[0])
-        assert cached.read_bytes() == png and cached.parent == tmp_path / "WS2.attachments"
-        # Offline, a cached file still opens; an uncached one says why.
-        server.stop()
-        assert service.fetch_blocking(rows[0]) == cached
-        with pytest.raises(TransferError) as info:
-            service.fetch_blocking({**rows[0], "sha256": "0" * 64, "attachment_id": "gone"})
-        assert info.value.code == "unreachable"
-        service.shutdown()
-        sender.shutdown()
-    finally:
-        server.stop()
+    event_loop.run_until_complete(asyncio.wait_for(open_it(), 30))
+    cached = service.cached(rows[0])
+    assert cached.read_bytes() == png and cached.parent == tmp_path / "WS2.attachments"
+    # Offline, a cached file still opens; an uncached one says why.
+    server.stop()
+    assert service.fetch_blocking(rows[0]) == cached
+    with pytest.raises(TransferError) as info:
+        service.fetch_blocking({**rows[0], "sha256": "0" * 64, "attachment_id": "gone"})
+    assert info.value.code == "unreachable"
+    service.shutdown()
+    sender.shutdown()

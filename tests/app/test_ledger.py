@@ -14,7 +14,6 @@ from app.store import LocalStore
 from app.sync.engine import SyncEngine
 from app.sync.ledger import LedgerError, OutboxLedger
 from core.cases import CaseStatus, CommandRejected, Role
-from support import ServerProcess, seed_small_world
 
 
 def client(server, tmp_path, name="WS1", user="dispatcher"):
@@ -37,44 +36,38 @@ def server_audit(server):
                         timeout=10).json()["records"]
 
 
-def test_discarding_a_pending_command_offline_is_confirmed_by_the_server(tmp_path):
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed_small_world(url)
-    server = ServerProcess(url).start()
-    try:
-        engine, store, desk, ledger = client(server, tmp_path)
-        case_id = register(desk)
-        engine.sync_once()
-        port = server.api_port
-        server.kill()
-        dispatch = desk.dispatch_case(case_id, "D-SAN")
-        assert store.case(case_id).status is CaseStatus.DISPATCHED
-        command_id = store.pending_commands()[0].command.command_id
-        before = store.row_counts()
-        with pytest.raises(LedgerError):
-            ledger.discard(command_id, operator="dispatcher", workstation="WS1", reason="   ")
-        assert store.row_counts() == before  # no reason: nothing changes
-        ledger.discard(command_id, operator="dispatcher", workstation="WS1", reason="wrong department")
-        # Taken back at once, kept in the ledger, waiting for the server's word.
-        assert store.case(case_id).status is CaseStatus.REGISTERED
-        assert ledger.entry(command_id).state == "discarding"
-        assert store.counts().waiting == 0
-        assert [e["kind"] for e in store.case_events(case_id)] == ["register_case"]
-        assert dispatch.cases == {case_id}
+def test_discarding_a_pending_command_offline_is_confirmed_by_the_server(sqlite_server, tmp_path):
+    server = sqlite_server
+    engine, store, desk, ledger = client(server, tmp_path)
+    case_id = register(desk)
+    engine.sync_once()
+    server.kill()
+    dispatch = desk.dispatch_case(case_id, "D-SAN")
+    assert store.case(case_id).status is CaseStatus.DISPATCHED
+    command_id = store.pending_commands()[0].command.command_id
+    before = store.row_counts()
+    with pytest.raises(LedgerError):
+        ledger.discard(command_id, operator="dispatcher", workstation="WS1", reason="   ")
+    assert store.row_counts() == before  # no reason: nothing changes
+    ledger.discard(command_id, operator="dispatcher", workstation="WS1", reason="wrong department")
+    # Taken back at once, kept in the ledger, waiting for the server's word.
+    assert store.case(case_id).status is CaseStatus.REGISTERED
+    assert ledger.entry(command_id).state == "discarding"
+    assert store.counts().waiting == 0
+    assert [e["kind"] for e in store.case_events(case_id)] == ["register_case"]
+    assert dispatch.cases == {case_id}
 
-        server = ServerProcess(url, api_port=port).start()
-        report = engine.sync_once()
-        assert report.error is None
-        entry = ledger.entry(command_id)
-        assert entry.state == "discarded" and entry.result["outcome"] == "withdrawn"
-        assert store.case(case_id).status is CaseStatus.REGISTERED
-        records = server_audit(server)
-        assert [(r["command_id"], r["action"], r["reason"]) for r in records] == [
-            (command_id, "discard", "wrong department")]
-        assert json.loads(records[0]["command"])["kind"] == "dispatch_case"
-        assert all(r["sent_at"] for r in ledger.audit_trail(command_id))
-    finally:
-        server.stop()
+    server.start()  # the same ports and database: a restart
+    report = engine.sync_once()
+    assert report.error is None
+    entry = ledger.entry(command_id)
+    assert entry.state == "discarded" and entry.result["outcome"] == "withdrawn"
+    assert store.case(case_id).status is CaseStatus.REGISTERED
+    records = server_audit(server)
+    assert [(r["command_id"], r["action"], r["reason"]) for r in records] == [
+        (command_id, "discard", "wrong department")]
+    assert json.loads(records[0]["command"])["kind"] == "dispatch_case"
+    assert all(r["sent_at"] for r in ledger.audit_trail(command_id))
 
 
 def test_a_discard_that_comes_too_late_shows_what_the_server_did(sqlite_server, tmp_path):
@@ -107,9 +100,11 @@ def test_discarding_a_registration_takes_its_later_commands_with_it(sqlite_serve
     assert len(ledger.audit_trail()) == 2
 
 
-def test_retry_and_acknowledge_a_conflict(sqlite_server, tmp_path):
-    e1, s1, d1, _l1 = client(sqlite_server, tmp_path, "WS1", "dispatcher")
-    e2, s2, d2, l2 = client(sqlite_server, tmp_path, "WS2", "dispatcher2")
+def lost_dispatch_race(server, tmp_path):
+    """WS1 and WS2 dispatch one case to different departments; WS1 is heard
+    first.  Returns WS2's engine, store and ledger and its one conflict card."""
+    e1, _s1, d1, _l1 = client(server, tmp_path, "WS1", "dispatcher")
+    e2, s2, d2, l2 = client(server, tmp_path, "WS2", "dispatcher2")
     case_id = register(d1)
     e1.sync_once()
     e2.sync_once()
@@ -118,6 +113,11 @@ def test_retry_and_acknowledge_a_conflict(sqlite_server, tmp_path):
     e1.sync_once()
     e2.sync_once()
     [card] = l2.open_conflicts()
+    return e2, s2, l2, card
+
+
+def test_retry_and_acknowledge_a_conflict(sqlite_server, tmp_path):
+    e2, s2, l2, card = lost_dispatch_race(sqlite_server, tmp_path)
     assert card.reason["code"] == "wrong_status" and card.reason["params"]["by"] == "dispatcher"
     assert l2.display_name("dispatcher") == "Dispatcher Wang"
     # Retrying a dispatch of a dispatched case is refused here already: nothing changes.
@@ -155,16 +155,7 @@ def test_retry_issues_a_new_command_that_can_succeed(sqlite_server, tmp_path):
 
 
 def test_rejected_then_discarded_is_recorded_not_deleted(sqlite_server, tmp_path):
-    e1, s1, d1, _ = client(sqlite_server, tmp_path, "WS1", "dispatcher")
-    e2, s2, d2, l2 = client(sqlite_server, tmp_path, "WS2", "dispatcher2")
-    case_id = register(d1)
-    e1.sync_once()
-    e2.sync_once()
-    d1.dispatch_case(case_id, "D-SAN")
-    d2.dispatch_case(case_id, "D-ROAD")
-    e1.sync_once()
-    e2.sync_once()
-    [card] = l2.open_conflicts()
+    _e2, _s2, l2, card = lost_dispatch_race(sqlite_server, tmp_path)
     l2.discard(card.command_id, operator="dispatcher2", workstation="WS2", reason="handled by phone")
     assert l2.open_conflicts() == []
     assert l2.entry(card.command_id).state == "rejected"

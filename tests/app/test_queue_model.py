@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from queue_world import build_store, expected, rowids_of
@@ -181,11 +180,9 @@ def test_a_sync_reloads_and_keeps_the_rows_loaded(qtbot, tmp_path):
     assert model.row_of("no-such-case") == -1
 
 
-def test_counts_run_on_a_worker_thread(qapp, tmp_path):
+def test_counts_run_on_a_worker_thread(event_loop, tmp_path):
     store, cases = _world(tmp_path, count=450)
     user = store.user("dispatcher")
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
     worker = Worker("queue-test")
     counter = BackgroundCounter(store.path, user, worker)
     try:
@@ -199,18 +196,16 @@ def test_counts_run_on_a_worker_thread(qapp, tmp_path):
             while model.count is None:
                 await asyncio.sleep(0.02)
 
-        loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
-        assert model.count == len(cases)
+        event_loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
+        assert model.count == len(cases) == counts[-1]  # and announced
         # A second query while the first is still counting: only its answer lands.
         model.set_query(QueueQuery(status="all", source="video"))
         model.set_query(QueueQuery(status="all", source="hotline"))
-        loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
-        assert model.count == sum(c["source"] == "hotline" for c in cases)
-        loop.run_until_complete(worker.run(counter.close))
+        event_loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
+        assert model.count == sum(c["source"] == "hotline" for c in cases) == counts[-1]
+        event_loop.run_until_complete(worker.run(counter.close))
     finally:
         worker.shutdown()
-        asyncio.set_event_loop(None)
-        loop.close()
 
 
 def test_countdown_format():

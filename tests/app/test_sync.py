@@ -11,7 +11,7 @@ from app.desk import CaseDesk
 from app.store import LocalStore, StoreError
 from app.sync.engine import SyncEngine
 from core.cases import CaseStatus, CommandRejected
-from support import ServerProcess, seed_small_world, small_world_rows
+from support import small_world_rows
 
 
 def make_client(server, tmp_path, name="WS1", user="dispatcher"):
@@ -102,33 +102,27 @@ def test_conflict_is_rejected_rolled_back_and_kept_for_the_operator(sqlite_serve
     assert s2.rejected_commands(unacknowledged_only=False)  # still on the ledger
 
 
-def test_offline_then_server_returns(tmp_path):
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed_small_world(url)
-    server = ServerProcess(url).start()
-    try:
-        engine, store, desk = make_client(server, tmp_path)
-        engine.sync_once()
-        port = server.api_port
-        server.kill()
-        case_id, _ = register(desk)
-        desk.dispatch_case(case_id, "D-SAN")
-        report = engine.sync_once()
-        assert not report.online and "unreachable" in report.error
-        assert store.counts().waiting == 2
-        assert store.case(case_id).status is CaseStatus.DISPATCHED  # the loop goes on locally
-        server = ServerProcess(url, api_port=port).start()
-        report = engine.sync_once()
-        assert report.online and report.error is None and report.pushed == 2
-        assert store.case(case_id).number
-        assert store.counts().waiting == 0
-        # Pushing again (e.g. the reply was lost) changes nothing: at most once.
-        token = server.login()
-        changes = requests.get(server.url + "/api/changes", params={"after": 0, "limit": 5000},
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-        assert sum(1 for c in changes["changes"] if c["entity"] == "case") == 2
-    finally:
-        server.stop()
+def test_offline_then_server_returns(sqlite_server, tmp_path):
+    server = sqlite_server
+    engine, store, desk = make_client(server, tmp_path)
+    engine.sync_once()
+    server.kill()
+    case_id, _ = register(desk)
+    desk.dispatch_case(case_id, "D-SAN")
+    report = engine.sync_once()
+    assert not report.online and "unreachable" in report.error
+    assert store.counts().waiting == 2
+    assert store.case(case_id).status is CaseStatus.DISPATCHED  # the loop goes on locally
+    server.start()  # the same ports and database: a restart
+    report = engine.sync_once()
+    assert report.online and report.error is None and report.pushed == 2
+    assert store.case(case_id).number
+    assert store.counts().waiting == 0
+    # Pushing again (e.g. the reply was lost) changes nothing: at most once.
+    token = server.login()
+    changes = requests.get(server.url + "/api/changes", params={"after": 0, "limit": 5000},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    assert sum(1 for c in changes["changes"] if c["entity"] == "case") == 2
 
 
 def test_malformed_server_reply_changes_nothing(tmp_path):

@@ -15,7 +15,7 @@ from app.views.login_dialog import LoginDialog
 from app.views.main_window import MainWindow
 from core.cases import CaseStatus
 from core.passwords import hash_password
-from support import ServerProcess, seed_small_world, until
+from support import until
 
 CELL = "110101001001001"
 
@@ -73,8 +73,9 @@ def test_two_dispatchers_dispatch_the_same_case_at_the_same_moment(qapp, event_l
             # loser's case shows the winner's truth, and the card stays until
             # someone handles it.
             rounds = loser.driver.rounds
-            loser.driver.wake()
-            await until(lambda: loser.driver.rounds >= rounds + 2, 15)
+            for more in (1, 2):  # each round woken, not left to the idle tick
+                loser.driver.wake()
+                await until(lambda n=rounds + more: loser.driver.rounds >= n, 15)
             assert len(loser_win.sync_panels.conflicts.cards) == 1
             entry = loser_win.sync_panels.ledger.entry(card.command_id)
             assert entry.state == "rejected" and entry.kind == "dispatch_case"
@@ -92,14 +93,11 @@ def test_two_dispatchers_dispatch_the_same_case_at_the_same_moment(qapp, event_l
     event_loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
 
-def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodeltester, event_loop, tmp_path):
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed_small_world(url)
-    server = ServerProcess(url).start()
-    port = server.api_port
+def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodeltester, event_loop, sqlite_server,
+                                                                  tmp_path):
+    server = sqlite_server
 
     async def scenario() -> None:
-        nonlocal server
         store = tmp_path / "ws.db"
         # Signed in here once, online: that is what allows an offline unlock later.
         first = ClientSession(ClientConfig(server.url, store, "WS1"))
@@ -109,7 +107,7 @@ def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodelte
         await first.close()
         server.kill()
 
-        session = ClientSession(ClientConfig(f"http://127.0.0.1:{port}", store, "WS1"))
+        session = ClientSession(ClientConfig(server.url, store, "WS1"))
         assert not await session.server_reachable()
         known = await session.known_operators()
         assert [u["username"] for u in known] == ["dispatcher"]
@@ -142,8 +140,8 @@ def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodelte
 
             # While it was down, the centre changed this operator's role: the
             # server re-checks their commands when it is back.
-            server_db(url, "UPDATE users SET role = 'acceptor' WHERE username = 'dispatcher'")
-            server = ServerProcess(url, api_port=port).start()
+            server_db(server.db_url, "UPDATE users SET role = 'acceptor' WHERE username = 'dispatcher'")
+            server.start()  # the same ports and database: a restart
             await until(lambda: not banner.isVisible(), 15)
             await until(lambda: session.store.counts().waiting == 0, 15)
             entries = window.sync_panels.ledger.open_conflicts()
@@ -158,26 +156,20 @@ def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodelte
             await session.close()
             window.close()
 
-    try:
-        event_loop.run_until_complete(asyncio.wait_for(scenario(), 90))
-    finally:
-        server.stop()
+    event_loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
 
-def test_password_changed_during_the_outage_holds_commands_until_signed_in_again(qapp, event_loop, tmp_path):
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed_small_world(url)
-    server = ServerProcess(url).start()
-    port = server.api_port
+def test_password_changed_during_the_outage_holds_commands_until_signed_in_again(qapp, event_loop, sqlite_server,
+                                                                                tmp_path):
+    server = sqlite_server
 
     async def scenario() -> None:
-        nonlocal server
         first, first_window = await open_window(server.url, tmp_path / "ws.db", "WS1", "dispatcher")
         await until(lambda: first.driver.status.last_sync is not None, 15)
         await first.close()
         server.kill()
         # Unlocked offline: no token, so the server checks the password when it is back.
-        session, window = await open_window(f"http://127.0.0.1:{port}", tmp_path / "ws.db", "WS1", "dispatcher")
+        session, window = await open_window(server.url, tmp_path / "ws.db", "WS1", "dispatcher")
         try:
             assert session.offline_sign_in
             banner = window.sync_panels.banner
@@ -185,9 +177,9 @@ def test_password_changed_during_the_outage_holds_commands_until_signed_in_again
             case_id, summary = session.desk.register_case(category="E0102", cell_code=CELL, lon=116.4105,
                                                           lat=39.9204)
             window.apply_summary(summary)
-            server_db(url, "UPDATE users SET password_hash = :h WHERE username = 'dispatcher'",
+            server_db(server.db_url, "UPDATE users SET password_hash = :h WHERE username = 'dispatcher'",
                       h=hash_password("new-secret"))
-            server = ServerProcess(url, api_port=port).start()
+            server.start()  # the same ports and database: a restart
             await until(lambda: session.driver.status.auth_failed, 15)
             await until(lambda: banner.isVisible() and banner.sign_in_button.isVisible(), 5)
             assert "refused your password" in banner.detail.text()
@@ -209,10 +201,7 @@ def test_password_changed_during_the_outage_holds_commands_until_signed_in_again
             first_window.close()
             window.close()
 
-    try:
-        event_loop.run_until_complete(asyncio.wait_for(scenario(), 90))
-    finally:
-        server.stop()
+    event_loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
 
 def test_sync_health_panel_shows_cursor_skew_and_an_integrity_check(qapp, event_loop, sqlite_server, tmp_path):

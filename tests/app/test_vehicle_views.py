@@ -316,3 +316,31 @@ def test_the_replay_window_speaks_district_time(qtbot, world):
     window.load()
     assert window.start_iso == "2024-05-01T08:00:00+08:00"
     assert "offline" in window.info.text() and not window.play_button.isEnabled()
+
+
+def test_the_map_rings_follow_alarms_that_come_without_positions(qtbot, world):
+    """An alarm from the change feed, and the centre's answer to an
+    acknowledgement made here, redraw the alarm rings although no fix moved."""
+    world.fixes("V001", [(to_iso(now_cst() - timedelta(seconds=20)), 116.4105, 39.9205, 8.0)])
+    dispatcher = {"username": "dispatcher", "display_name": "调度员", "role": "dispatcher"}
+    window = MainWindow(CaseDesk(world.store, "WS1", dispatcher), None)
+    qtbot.addWidget(window)
+    assert window.map._alarms.ids == []
+
+    ended = to_iso(now_cst())
+    summary = world.feed([("alarm", "A1", alarm_row("A1", "V001", ended_at=ended))])
+    assert summary.entities == {"alarm"} and not summary.positions
+    features = window.vehicle_features
+    window.apply_summary(summary)  # the sync driver's storeChanged reaches both
+    features.apply_summary(summary)
+    assert window.map._alarms.ids == ["V001"]  # over, but nobody has seen it yet
+
+    assert features.alarms.select("A1")
+    assert features.alarms.acknowledge_selected(note="called the driver")
+    assert window.map._alarms.ids == ["V001"]  # not confirmed by the centre yet
+    confirmed = alarm_row("A1", "V001", ended_at=ended, acknowledged_by="dispatcher",
+                          acknowledged_at=to_iso(now_cst()), ack_workstation="WS1",
+                          ack_note="called the driver", version=2)
+    answer = world.vehicles.record_ack_result("A1", "sent", {"alarm": confirmed})
+    features._apply_own(answer)  # what the vehicle link's storeChanged does
+    assert window.map._alarms.ids == []

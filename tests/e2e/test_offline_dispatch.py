@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -21,7 +20,7 @@ from app.session import ClientConfig, ClientSession
 from app.views.main_window import MainWindow
 from app.views.register_dialog import RegisterDialog
 from core.cases import CaseStatus
-from support import ServerProcess, seed_small_world, until
+from support import until
 
 
 def accept_register_dialog(category_key: str, description: str) -> None:
@@ -33,15 +32,6 @@ def accept_register_dialog(category_key: str, description: str) -> None:
 
 
 @pytest.fixture
-def event_loop(qapp):
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
 def chinese(qapp):
     """The centre works in Chinese: run the scenario in it."""
     install_translation(qapp, "zh_CN")
@@ -49,13 +39,11 @@ def chinese(qapp):
     install_translation(qapp, "en")
 
 
-def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chinese, event_loop, tmp_path):
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed_small_world(url)
-    server = ServerProcess(url).start()
+def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chinese, event_loop, sqlite_server,
+                                                                      tmp_path):
+    server = sqlite_server
 
     async def scenario() -> None:
-        nonlocal server
         session = ClientSession(ClientConfig(server.url, tmp_path / "ws1.db", "WS1"))
         await session.sign_in("dispatcher", "demo")
         window = MainWindow(session.desk, session.driver)
@@ -65,7 +53,6 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chin
             await until(lambda: session.driver.status.last_sync is not None, 15)
             assert "在线" in window.status.connection.text()
 
-            port = server.api_port
             server.kill()
             offline_after = await until(lambda: not session.driver.status.online, 5)
             assert "离线" in window.status.connection.text()
@@ -85,7 +72,8 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chin
             assert session.store.counts().waiting == 2
             assert window.status.waiting.text() == "2 条指令待发送"
 
-            server = ServerProcess(url, api_port=port).start()
+            server.start()  # the same ports and database: a restart
+
             def official_number_shown() -> bool:
                 number = session.store.case(case_id).number
                 return (session.store.counts().waiting == 0 and number is not None
@@ -100,7 +88,4 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chin
             await session.close()
             window.close()
 
-    try:
-        event_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
-    finally:
-        server.stop()
+    event_loop.run_until_complete(asyncio.wait_for(scenario(), 60))

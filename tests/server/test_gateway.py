@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 
 from core.jt808 import Edition
 from core.positions import FixFlag, PositionFix
@@ -25,6 +26,7 @@ from server.gateway.server import SpeedCheck
 from server.simulator import DeviceClock, Driver, DriveStats, SimulatedTerminal, drive
 from server.storage import ServerStore
 from server.storage import positions as pos
+from support import ServerProcess, seed_small_world, until
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_TIMEOUT = 15.0
@@ -39,11 +41,16 @@ def vehicle(vid: str, phone: str, kind: str = "sweeper") -> dict:
             "terminal_phone": phone, "department_id": None}
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = ServerStore(f"sqlite:///{tmp_path / 'server.db'}")
+def two_vehicle_store(url: str) -> ServerStore:
+    s = ServerStore(url)
     s.write_entities("vehicle", [vehicle("V001", "013800000001"),
                                  vehicle("V002", "013800000002", "patrol")])
+    return s
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = two_vehicle_store(f"sqlite:///{tmp_path / 'server.db'}")
     yield s
     s.close()
 
@@ -177,20 +184,27 @@ async def started(store, **kw) -> JT808Gateway:
     return gw
 
 
+@contextlib.asynccontextmanager
+async def running(store, **kw):
+    """A started gateway, stopped on the way out whatever happened."""
+    gw = await started(store, **kw)
+    try:
+        yield gw
+    finally:
+        await gw.stop()
+
+
 # ---- the protocol ----------------------------------------------------------
 
 
 def test_hand_built_terminal_registers_authenticates_and_reports(store):
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 await t.login()
                 serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080000"))
                 assert await t.expect_general_reply(serial, 0x0200) == 0
             return gw.stats()
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     rows = store.positions_after(0)
@@ -212,8 +226,7 @@ def test_hand_built_terminal_registers_authenticates_and_reports(store):
 
 def test_corrupt_frames_are_counted_dropped_and_the_connection_survives(store):
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 await t.login()
                 await t.send(0x0002, bad_check=True)  # bad check byte
@@ -228,8 +241,6 @@ def test_corrupt_frames_are_counted_dropped_and_the_connection_survives(store):
                 stats = gw.stats()
                 assert stats["connections_open"] == 1
             return stats
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     # the noise before the next frame joins the candidate that ends at its 0x7E
@@ -240,8 +251,7 @@ def test_corrupt_frames_are_counted_dropped_and_the_connection_survives(store):
 
 def test_position_before_authentication_is_refused(store):
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080000"))
                 assert await t.expect_general_reply(serial, 0x0200) == 1
@@ -256,8 +266,6 @@ def test_position_before_authentication_is_refused(store):
                 serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080002"))
                 assert await t.expect_general_reply(serial, 0x0200) == 1
             return gw.stats()
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     assert store.count("positions") == 0
@@ -266,15 +274,11 @@ def test_position_before_authentication_is_refused(store):
 
 def test_authentication_covers_only_its_own_terminal_number(store):
     async def scenario():
-        gw = await started(store)
-        try:
-            async with RawTerminal(gw.port, "013800000001") as t:
-                await t.login()
-                t.phone = "013800000002"  # same connection, another vehicle's number
-                serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080000"))
-                assert await t.expect_general_reply(serial, 0x0200) == 1
-        finally:
-            await gw.stop()
+        async with running(store) as gw, RawTerminal(gw.port, "013800000001") as t:
+            await t.login()
+            t.phone = "013800000002"  # same connection, another vehicle's number
+            serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080000"))
+            assert await t.expect_general_reply(serial, 0x0200) == 1
 
     run(scenario())
     assert store.count("positions") == 0
@@ -282,8 +286,7 @@ def test_authentication_covers_only_its_own_terminal_number(store):
 
 def test_2019_terminal_maps_to_the_same_vehicle_as_2013(store):
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "00000000013800000001", v2019=True) as t:
                 await t.login()
                 serial = await t.send(0x0200, position_body(116.42, 39.91, "240501090000"))
@@ -291,8 +294,6 @@ def test_2019_terminal_maps_to_the_same_vehicle_as_2013(store):
                 serial = await t.send(0x0002)
                 assert await t.expect_general_reply(serial, 0x0002) == 0
             return gw.stats()
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     rows = store.positions_after(0)
@@ -302,34 +303,26 @@ def test_2019_terminal_maps_to_the_same_vehicle_as_2013(store):
 
 def test_unknown_terminal_is_told_so_by_the_register_reply(store):
     async def scenario():
-        gw = await started(store)
-        try:
-            async with RawTerminal(gw.port, "013999999999") as t:
-                serial = await t.send(0x0100, register_body("京A99999"))
-                frame = await t.read_frame()
-                assert frame["msg_id"] == 0x8100
-                # result 4: no such terminal in the database; no auth code follows
-                assert frame["body"] == struct.pack(">HB", serial, 4)
-        finally:
-            await gw.stop()
+        async with running(store) as gw, RawTerminal(gw.port, "013999999999") as t:
+            serial = await t.send(0x0100, register_body("京A99999"))
+            frame = await t.read_frame()
+            assert frame["msg_id"] == 0x8100
+            # result 4: no such terminal in the database; no auth code follows
+            assert frame["body"] == struct.pack(">HB", serial, 4)
 
     run(scenario())
 
 
 def test_deregister_ends_the_session(store):
     async def scenario():
-        gw = await started(store)
-        try:
-            async with RawTerminal(gw.port, "013800000001") as t:
-                await t.login()
-                serial = await t.send(0x0003)
-                assert await t.expect_general_reply(serial, 0x0003) == 0
-                serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080000"))
-                assert await t.expect_general_reply(serial, 0x0200) == 1
-                serial = await t.send(0x0900, b"\x01")  # unsupported message
-                assert await t.expect_general_reply(serial, 0x0900) == 3
-        finally:
-            await gw.stop()
+        async with running(store) as gw, RawTerminal(gw.port, "013800000001") as t:
+            await t.login()
+            serial = await t.send(0x0003)
+            assert await t.expect_general_reply(serial, 0x0003) == 0
+            serial = await t.send(0x0200, position_body(116.41, 39.93, "240501080000"))
+            assert await t.expect_general_reply(serial, 0x0200) == 1
+            serial = await t.send(0x0900, b"\x01")  # unsupported message
+            assert await t.expect_general_reply(serial, 0x0900) == 3
 
     run(scenario())
     assert store.count("positions") == 0
@@ -337,8 +330,7 @@ def test_deregister_ends_the_session(store):
 
 def test_malformed_body_gets_message_error_and_changes_nothing(store):
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 await t.login()
                 body = position_body(116.41, 39.93, "241301080000")  # month 13
@@ -347,8 +339,6 @@ def test_malformed_body_gets_message_error_and_changes_nothing(store):
                 serial = await t.send(0x0200, body[:10])
                 assert await t.expect_general_reply(serial, 0x0200) == 2
             return gw.stats()
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     assert stats["bad_messages"] == 2 and stats["bad_frames"] == 0
@@ -361,9 +351,7 @@ def test_malformed_body_gets_message_error_and_changes_nothing(store):
 @pytest.fixture
 def any_store(db_url):
     """The real store on SQLite and on PostgreSQL."""
-    s = ServerStore(db_url)
-    s.write_entities("vehicle", [vehicle("V001", "013800000001"),
-                                 vehicle("V002", "013800000002", "patrol")])
+    s = two_vehicle_store(db_url)
     yield s
     s.close()
 
@@ -378,8 +366,7 @@ def test_copies_sent_again_are_stored_once_and_each_is_acknowledged(any_store):
     batch = batch_body(gap)
 
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:  # stopping waits for alarm judging
             async with RawTerminal(gw.port, "013800000001") as t:
                 await t.login()
                 # The same frame twice, serial and all: the first reply was lost.
@@ -404,8 +391,6 @@ def test_copies_sent_again_are_stored_once_and_each_is_acknowledged(any_store):
                     assert await t.expect_general_reply(await t.send(0x0200, body), 0x0200) == 0
                 assert await t.expect_general_reply(await t.send(0x0704, batch), 0x0704) == 0
             return gw.stats()
-        finally:
-            await gw.stop()  # waits for alarm judging
 
     stats = run(scenario())
     rows = store.positions_after(0)
@@ -444,10 +429,6 @@ def test_copies_of_an_outlier_do_not_pass_for_a_run_of_outliers():
 def test_two_gateways_on_one_postgresql_store_each_fix_once(pg_url):
     """The same terminal's copies reach two server processes at the same
     moment (a load balancer moved it between two retries): one row each."""
-    import requests
-
-    from support import ServerProcess, seed_small_world
-
     seed_small_world(pg_url)
     servers = [ServerProcess(pg_url).start(), ServerProcess(pg_url).start()]
     rounds = 6
@@ -522,15 +503,14 @@ def test_backfill_is_stored_and_impossible_speeds_flagged(store):
     ]
 
     async def scenario():
-        gw = await started(store)
-        t = SimulatedTerminal("13800000002", "127.0.0.1", gw.port)
-        try:
-            await t.connect()
-            await t.login()
-            assert (await t.report_batch(fixes)).result == 0
-        finally:
-            await t.close()
-            await gw.stop()
+        async with running(store) as gw:
+            t = SimulatedTerminal("13800000002", "127.0.0.1", gw.port)
+            try:
+                await t.connect()
+                await t.login()
+                assert (await t.report_batch(fixes)).result == 0
+            finally:
+                await t.close()
 
     run(scenario())
     rows = {r["device_time"][-11:-6]: r for r in store.positions_after(0)}
@@ -587,12 +567,9 @@ def test_many_concurrent_terminals_are_batched_off_the_event_loop(tmp_path):
             await t.close()
 
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             await asyncio.gather(*(one(gw.port, i) for i in range(n)))
             return gw.stats()
-        finally:
-            await gw.stop()
 
     try:
         stats = run(scenario())
@@ -626,8 +603,7 @@ def test_store_failure_is_reported_to_the_terminal_which_may_resend(tmp_path):
     store.write_entities("vehicle", [vehicle("V001", "013800000001")])
 
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 await t.login()
                 body = position_body(116.41, 39.93, "240501080000")
@@ -636,8 +612,6 @@ def test_store_failure_is_reported_to_the_terminal_which_may_resend(tmp_path):
                 serial = await t.send(0x0200, body)
                 assert await t.expect_general_reply(serial, 0x0200) == 0
             return gw.stats()
-        finally:
-            await gw.stop()
 
     try:
         stats = run(scenario())
@@ -652,8 +626,7 @@ def test_store_failure_is_reported_to_the_terminal_which_may_resend(tmp_path):
 
 def test_a_terminal_flooding_bad_frames_is_cut_off_alone(store):
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             async with RawTerminal(gw.port, "013800000001") as good, \
                     RawTerminal(gw.port, "013800000002") as bad:
                 await good.login()
@@ -665,8 +638,6 @@ def test_a_terminal_flooding_bad_frames_is_cut_off_alone(store):
                 stats = gw.stats()
                 assert stats["connections_open"] == 1
             return stats
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     assert stats["disconnected_bad_frames"] == 1
@@ -675,8 +646,7 @@ def test_a_terminal_flooding_bad_frames_is_cut_off_alone(store):
 
 def test_a_terminal_that_never_ends_its_frame_is_cut_off(store):
     async def scenario():
-        gw = await started(store, max_buffer=64 * 1024)
-        try:
+        async with running(store, max_buffer=64 * 1024) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 # the gateway may close before all of it is written
                 with contextlib.suppress(ConnectionError):
@@ -684,8 +654,6 @@ def test_a_terminal_that_never_ends_its_frame_is_cut_off(store):
                 with pytest.raises(ConnectionError):
                     await t.read_frame()
             return gw.stats()
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     assert stats["disconnected_overflow"] == 1
@@ -693,15 +661,12 @@ def test_a_terminal_that_never_ends_its_frame_is_cut_off(store):
 
 def test_idle_connections_time_out(store):
     async def scenario():
-        gw = await started(store, idle_timeout=0.3)
-        try:
+        async with running(store, idle_timeout=0.3) as gw:
             async with RawTerminal(gw.port, "013800000001") as t:
                 await t.login()
                 with pytest.raises(ConnectionError):
                     await t.read_frame(timeout=3.0)
             return gw.stats()
-        finally:
-            await gw.stop()
 
     stats = run(scenario())
     assert stats["disconnected_idle"] == 1 and stats["connections_open"] == 0
@@ -722,22 +687,13 @@ def test_simulated_terminal_reconnects_and_backfills_the_gap(store):
         # A report every 0.2 s of wall time and every second of device time.
         task = asyncio.create_task(drive(terminal, driver, stop, interval=0.2, max_backoff=0.5,
                                          stats=stats, clock=DeviceClock(5.0)))
-        await asyncio.sleep(1.0)
-        assert stats.acked > 0
+        await until(lambda: stats.acked > 0, 5)
         await gw.stop()  # the gateway goes away...
-        await asyncio.sleep(1.5)
-        assert stats.buffered > 0
-        gw2 = JT808Gateway(store, port=port)  # ...and comes back
-        await gw2.start()
-        try:
-            for _ in range(50):
-                if stats.backfilled and not stats.buffered:
-                    break
-                await asyncio.sleep(0.1)
+        await until(lambda: stats.buffered > 0, 5)
+        async with running(store, port=port):  # ...and comes back
+            await until(lambda: stats.backfilled and not stats.buffered, 10)
             stop.set()
             await task
-        finally:
-            await gw2.stop()
         return stats
 
     stats = run(scenario())
@@ -769,8 +725,7 @@ def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
     store.write_entities("cell", cells)
 
     async def scenario():
-        gw = await started(store)
-        try:
+        async with running(store) as gw:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "server.simulator", "--db", f"sqlite:///{db}",
                 "--host", "127.0.0.1", "--port", str(gw.port), "--interval", "0.3",
@@ -779,8 +734,6 @@ def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
             out, err = await asyncio.wait_for(proc.communicate(), 12)
             assert proc.returncode == 0, err.decode()
             return json.loads(out.decode().strip().splitlines()[-1]), gw.stats()
-        finally:
-            await gw.stop()
 
     try:
         summary, stats = run(scenario())

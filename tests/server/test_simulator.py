@@ -4,7 +4,6 @@ misbehaving terminals the gateway must shrug off (real TCP, real store)."""
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 
 import numpy as np
@@ -187,13 +186,9 @@ def test_junk_is_really_junk():
 
     frame = encode_message(0x0200, "013800000001", 1, encode_position(PositionFix(
         "013800000001", "2024-05-01T08:00:00+08:00", 116.4, 39.9, status=3)))
-    bad = 0
     for _ in range(50):
-        junk = t._junk(frame)
         with pytest.raises(FrameError):
-            decode_frame(junk)
-        bad += 1
-    assert bad == 50 and math.isfinite(bad)
+            decode_frame(t._junk(frame))
 
 
 def test_a_truck_with_an_approved_route_on_record_drives_that_route(tmp_path):
