@@ -40,8 +40,8 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
     from PySide6.QtCore import qVersion
     from PySide6.QtGui import QFont, QRawFont
 
-    from app.session import ClientConfig
-    from app.store import LocalStore
+    from app.runtime.session import ClientConfig
+    from app.store.replica import LocalStore
     from app.sync.engine import SyncEngine
 
     config = ClientConfig(args.server, args.store, args.workstation)
@@ -76,7 +76,7 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
 async def run_client(args: argparse.Namespace, app) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
-    from app.session import ClientConfig, ClientSession, SignInError
+    from app.runtime.session import ClientConfig, ClientSession, SignInError
     from app.views.login_dialog import LoginDialog
     from app.views.main_window import MainWindow
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from app.i18n import install_translation, load_cjk_font
+    from app.runtime.i18n import install_translation, load_cjk_font
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])

@@ -33,7 +33,7 @@ NAME = "caseloop"
 def _fill(store, count: int) -> list[str]:
     """Departments, one cell, ``count`` cases (a tenth registered), and
     a dozen events on one case; returns the registered cases' numbers."""
-    from app.models import tables as t
+    from app.store import tables as t
 
     rows, numbers = [], []
     for i in range(count):
@@ -67,8 +67,8 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from app.desk import CaseDesk
-    from app.store import LocalStore
+    from app.services.desk import CaseDesk
+    from app.store.replica import LocalStore
     from core.cases import (
         CaseSource,
         CaseState,

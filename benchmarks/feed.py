@@ -16,8 +16,8 @@ from benchmarks import demo_server, emit
 
 
 def run(argv: list[str]) -> int:
-    from app.desk import CaseDesk
-    from app.store import LocalStore
+    from app.services.desk import CaseDesk
+    from app.store.replica import LocalStore
     from app.sync.engine import SyncEngine
 
     with tempfile.TemporaryDirectory() as tmp, demo_server() as server:

@@ -349,7 +349,7 @@ def latency(server: Any, rate: float, seconds: float, tmp: Path) -> None:
     import qasync
     from PySide6.QtCore import QCoreApplication
 
-    from app.store import LocalStore
+    from app.store.replica import LocalStore
     from app.sync.driver import SyncDriver
     from app.sync.engine import SyncEngine
 
@@ -407,7 +407,7 @@ def latency(server: Any, rate: float, seconds: float, tmp: Path) -> None:
 
 
 def _track_rows_after(store: Any, after: int) -> list[dict[str, Any]]:
-    from app.vehicles import VehicleStore
+    from app.store.vehicles import VehicleStore
 
     return VehicleStore(store).track_points_after(after)
 

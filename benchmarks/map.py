@@ -129,9 +129,10 @@ def run(argv: list[str]) -> int:
     import pyqtgraph as pg
     from PySide6.QtGui import QTransform
 
-    from app.map.mbtiles import MBTilesFile
-    from app.map.tiles import MBTilesSource, TileProvider
-    from app.views.map_view import DistrictMapView
+    from app.store.mbtiles import MBTilesFile
+    from app.store.tile_sources import MBTilesSource
+    from app.views.map.canvas import DistrictMapView
+    from app.views.map.tiles import TileProvider
 
     scene = build_scene()
     rng = scene["rng"]

@@ -54,7 +54,7 @@ def _log(message: str) -> None:
 
 
 def _spec(cases: int) -> str:
-    from app.models import search, tables
+    from app.store import search, tables
     from benchmarks import queue_data
 
     # What shapes the store, not all of tables.py (others edit it daily).
@@ -68,8 +68,8 @@ def build(path: Path, cases: int) -> None:
     """The store: the demo district through a real sync, then ``cases``
     generated cases.  The queue's indexes and the search index are dropped
     during the fill and rebuilt after it (faster than row by row)."""
-    from app.models import search, tables
-    from app.store import LocalStore
+    from app.store import search, tables
+    from app.store.replica import LocalStore
     from app.sync.engine import SyncEngine
     from benchmarks.queue_data import fill_cases
 
@@ -131,7 +131,7 @@ def measure(path: Path) -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from app.i18n import load_cjk_font
+    from app.runtime.i18n import load_cjk_font
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([])
@@ -144,9 +144,9 @@ def measure(path: Path) -> None:
 
 
 async def _measure(app, path: Path) -> None:
-    from app.desk import CaseDesk
-    from app.queue import QueueQuery
-    from app.store import LocalStore
+    from app.services.desk import CaseDesk
+    from app.services.queue import QueueQuery
+    from app.store.replica import LocalStore
     from app.views.queue_bar import QueuePanel
 
     store = LocalStore(path)

@@ -141,7 +141,7 @@ def build_world(url: str, n_cases: int, n_cells: int, n_vehicles: int) -> None:
 
 def _replicated_rows(store_path: Path) -> tuple[dict[str, list[str]], dict[str, list[tuple]]]:
     """The rows of the replicated tables as the download left them."""
-    from app.models import tables as t
+    from app.store import tables as t
 
     conn = sqlite3.connect(store_path)
     columns, rows = {}, {}
@@ -155,12 +155,12 @@ def _replicated_rows(store_path: Path) -> tuple[dict[str, list[str]], dict[str, 
 
 def raw_executemany_rate(directory: Path, columns: dict[str, list[str]], rows: dict[str, list[tuple]]) -> float:
     """Plain sqlite3: the same rows into an empty store with the same schema and
-    pragmas as the download's load phase (app/sync/bulk_load.py: the case
+    pragmas as the download's load phase (app/store/bulk_load.py: the case
     tables' secondary indexes and triggers dropped), one transaction per
     20,000 rows like the download's pages.  Neither this nor the download's
     rate includes building those indexes (``download_and_indexes_s`` does)."""
-    from app.store import LocalStore
-    from app.sync import bulk_load
+    from app.store import bulk_load
+    from app.store.replica import LocalStore
 
     path = directory / "raw.db"
     store = LocalStore(path)
@@ -204,7 +204,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--keep", type=Path, help="keep the server database here (and reuse it)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))
-    from app.store import LocalStore
+    from app.store.replica import LocalStore
     from app.sync.engine import SyncEngine
     from support import ServerProcess
 
@@ -230,7 +230,7 @@ def run(argv: list[str]) -> int:
             emit(NAME, "initial_download_rows_per_s", pulled / elapsed, "rows/s")
             # The replica is complete and queryable here; the queue's sort
             # indexes and the search index are then built in the background
-            # (app/sync/bulk_load.py).  How long that takes is a figure too.
+            # (app/store/bulk_load.py).  How long that takes is a figure too.
             if not engine.wait_for_indexing(timeout=600):
                 raise RuntimeError("the background index build did not end")
             indexed = time.perf_counter() - start
@@ -259,8 +259,8 @@ def run(argv: list[str]) -> int:
 def _push_batch(engine, store, batch: int) -> float:
     from sqlalchemy import select
 
-    from app.desk import CaseDesk
-    from app.models import tables as t
+    from app.services.desk import CaseDesk
+    from app.store import tables as t
 
     user = engine.user or {}
     desk = CaseDesk(store, "BENCH", user)

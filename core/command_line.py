@@ -7,7 +7,7 @@
 
 The words are data (resources/command_bar.json), so the Chinese verbs are
 not in the code and a centre can add its own.  Parsing is pure; finding the
-case and the department is the desk's (app/desk.py).  Errors are
+case and the department is the desk's (app/services/desk.py).  Errors are
 ``LineError`` with a code and parameters, translated by the view.
 """
 

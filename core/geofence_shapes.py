@@ -2,7 +2,7 @@
 
 The map draws in Web Mercator metres **of GCJ-02 coordinates** (cells, the
 district outline and geofences are GCJ-02 and go through
-``core.geo.lonlat_to_mercator`` unshifted: app/mapdata.py, app/vehicles.py
+``core.geo.lonlat_to_mercator`` unshifted: app/services/map_layers.py, app/store/vehicles.py
 ``gcj_to_map``).  The centre keeps geofence geometry as GeoJSON in GCJ-02
 lon/lat too, and its alarm judge shifts the terminals' WGS-84 fixes to
 GCJ-02 before testing them (server/gateway/alarms.py).  So a drawn shape

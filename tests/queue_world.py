@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.store import LocalStore
+from app.store.replica import LocalStore
 from core.timeutil import CST, to_iso
 
 DISTRICT = "110101"

@@ -25,7 +25,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.background import Worker
+from app.runtime.background import Worker
 from app.sync.engine import ProtocolError, SyncEngine, SyncReport
 from core.timeutil import now_cst, now_iso, to_iso
 
@@ -63,7 +63,7 @@ class SyncDriver(QObject):
     statusChanged = Signal(object)  # SyncStatus
     storeChanged = Signal(object)  # ChangeSummary
     healthChanged = Signal(object)  # app.sync.health.HealthFacts
-    integrityChecked = Signal(object)  # app.sync.integrity.IntegrityReport, or an Exception
+    integrityChecked = Signal(object)  # app.store.integrity.IntegrityReport, or an Exception
     signInDone = Signal(object)  # None, or why the server refused
 
     def __init__(self, engine: SyncEngine, parent: QObject | None = None):

@@ -28,10 +28,10 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 import requests
 
-from app.store import ChangeSummary, LocalStore, StoreError
-from app.sync import bulk_load
+from app.store import bulk_load
+from app.store.ledger import OutboxLedger
+from app.store.replica import ChangeSummary, LocalStore, StoreError
 from app.sync.health import HealthFacts
-from app.sync.ledger import OutboxLedger
 from core.passwords import hash_password, verify_password
 from core.timeutil import now_iso
 
@@ -341,7 +341,7 @@ class SyncEngine:
 
     def _load_snapshot(self, report: SyncReport) -> int:
         """A new workstation's first download: the server's snapshot file
-        copied into the store (app/store.py ``apply_snapshot``); returns the
+        copied into the store (app/store/replica.py ``apply_snapshot``); returns the
         feed position to follow from.  A server without snapshots leaves the
         store as it was (position 0): the feed brings everything."""
         fd, name = tempfile.mkstemp(prefix=".snapshot-", suffix=".sqlite", dir=self.store_path.parent)
@@ -433,7 +433,7 @@ class SyncEngine:
 
     def _start_indexing(self) -> None:
         """Build the indexes and the search index set aside for a bulk load
-        (app/sync/bulk_load.py), on a thread and a store connection of their
+        (app/store/bulk_load.py), on a thread and a store connection of their
         own: the replica is complete and in use meanwhile."""
         if self._indexer is not None and self._indexer.is_alive():
             return
@@ -564,8 +564,8 @@ class SyncEngine:
 
     def check_integrity(self, attempts: int = 3):
         """Catch up, then compare row counts and checksums per table with the
-        server's at the same feed position (see app/sync/integrity.py)."""
-        from app.sync.integrity import IntegrityReport, compare
+        server's at the same feed position (see app/store/integrity.py)."""
+        from app.store.integrity import IntegrityReport, compare
 
         report: IntegrityReport | None = None
         for _ in range(attempts):

@@ -4,7 +4,7 @@ up, old tracks and replay windows coming down.
 Live positions are not here: the sync engine follows the server's position
 cursor (``/api/positions?after=``, paged until caught up, woken by its
 long-poll), and every page lands in the track table through
-``LocalStore.apply_positions`` (see app/vehicles.py).  That is what makes a
+``LocalStore.apply_positions`` (see app/store/vehicles.py).  That is what makes a
 track hole-free across this workstation's outages: the cursor only moves
 past what was stored.
 
@@ -25,9 +25,9 @@ from typing import Any
 import requests
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.background import Worker
-from app.store import ChangeSummary, LocalStore
-from app.vehicles import VehicleStore
+from app.runtime.background import Worker
+from app.store.replica import ChangeSummary, LocalStore
+from app.store.vehicles import VehicleStore
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ acknowledges it with a note; a sound plays when a new one arrives.
 The rows are the server's (the change feed brings them to every
 workstation); an acknowledgement made here shows as "sent" until the
 centre confirms it.  GUI thread only; reads and writes go through
-``app.vehicles.VehicleStore``, never SQL here.
+``app.store.vehicles.VehicleStore``, never SQL here.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.vehicles import AlarmAckError, VehicleStore
+from app.store.vehicles import AlarmAckError, VehicleStore
 from app.views.tables import list_table
 
 log = logging.getLogger(__name__)

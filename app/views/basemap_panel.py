@@ -1,7 +1,7 @@
 """The map's layer bar: basemap source and opacity, and what the cells are shaded by.
 
 A toolbar over the main window.  It shows the choices of a
-``MapLayersController`` (app/map/controller.py) and passes the dispatcher's
+``MapLayersController`` (app/views/map/controller.py) and passes the dispatcher's
 picks back to it; the controller does the work (files, settings, counting),
 so this view does no SQL and no HTTP.  ``install`` builds the controller and
 the bar for a main window and routes the controller's messages to the status
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.map.basemaps import BasemapChoice
-from app.map.controller import MapLayersController
-from app.map.figures import FIGURES
-from app.store import ChangeSummary
+from app.runtime.basemaps import BasemapChoice
+from app.store.figures import FIGURES
+from app.store.replica import ChangeSummary
+from app.views.map.controller import MapLayersController
 from core.tiles import Datum
 
 __all__ = ["MapLayersBar", "install"]

@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.attachments import AttachmentService
-from app.desk import CaseDesk
-from app.store import ChangeSummary
+from app.services.attachments import AttachmentService
+from app.services.desk import CaseDesk
+from app.store.replica import ChangeSummary
 from app.views.labels import (
     action_label,
     callback_label,

@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import mapdata
-from app.attachments import AttachmentService
-from app.desk import CaseDesk, LineResult
-from app.store import ChangeSummary
+from app.services import map_layers as mapdata
+from app.services.attachments import AttachmentService
+from app.services.desk import CaseDesk, LineResult
+from app.store.replica import ChangeSummary
 from app.views.labels import action_label, line_error_text, reason_text
 from app.views.register_dialog import RegisterDialog
 from core.cases import CaseStatus, CommandRejected

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.sync.ledger import LedgerEntry
+from app.store.ledger import LedgerEntry
 from app.views.labels import action_label, reason_text, status_label
 from core.timeutil import from_iso, now_cst
 

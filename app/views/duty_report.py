@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from app.evaluation import DutyReport, ExportError
+from app.services.evaluation import DutyReport, ExportError
 from app.views.labels import action_label
 from core.evaluation import percent
 

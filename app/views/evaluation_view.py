@@ -2,7 +2,7 @@
 cell or person, for a day, week, month or quarter; two charts; exports to
 CSV and XLSX; the daily duty report as a PDF.
 
-The numbers come from app/evaluation.py on a worker thread (in place when
+The numbers come from app/services/evaluation.py on a worker thread (in place when
 there is none); the charts are pyqtgraph, one batched item per series.
 GUI thread only.
 """
@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.background import Worker
-from app.desk import CaseDesk
-from app.evaluation import (
+from app.runtime.background import Worker
+from app.services.desk import CaseDesk
+from app.services.evaluation import (
     RATE_FIELDS,
     TABLE_FIELDS,
     EvaluationJobs,

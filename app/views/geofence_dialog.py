@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.labels import role_label, vehicle_kind_label
-from app.views.map_view import DistrictMapView, MapSelection
+from app.views.map.canvas import DistrictMapView, MapSelection
 from core.geofence_shapes import (
     CELLS_MAX,
     MIN_SIDE_M,

@@ -17,16 +17,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import mapdata
-from app.desk import CaseDesk
-from app.store import ChangeSummary
+from app.services import map_layers as mapdata
+from app.services.desk import CaseDesk
+from app.store.replica import ChangeSummary
 from app.sync.driver import SyncDriver, SyncStatus
 from app.views.basemap_panel import install as install_map_layers
 from app.views.case_pane import CasePane
 from app.views.command_bar import install as install_case_loop
 from app.views.evaluation_view import install as install_evaluation
 from app.views.labels import reason_text, role_label
-from app.views.map_view import DistrictMapView
+from app.views.map.canvas import DistrictMapView
 from app.views.queue_bar import QueuePanel
 from app.views.register_dialog import RegisterDialog
 from app.views.status import CentreStatusBar

@@ -4,7 +4,7 @@ speed (streets taken as 1.3 times the straight line; see docs/vehicles.md).
 
 Self-contained: give it the workstation's ``LocalStore`` and call
 ``show_case(state)`` with the case shown (``None`` clears).  GUI thread
-only; reads go through ``app.vehicles.VehicleStore``.
+only; reads go through ``app.store.vehicles.VehicleStore``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.vehicles import VehicleStore
+from app.store.vehicles import VehicleStore
 from app.views.vehicle_list import STATE_COLOURS, VehicleTexts
 
 SHOWN = 5

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.sync.ledger import LedgerEntry, OutboxLedger
+from app.store.ledger import LedgerEntry, OutboxLedger
 from app.views.labels import action_label, reason_text
 from app.views.tables import list_table
 

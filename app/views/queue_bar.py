@@ -1,7 +1,7 @@
 """The queue panel: the filter and search bar above the lazy case table.
 
 Every change of a filter, the search text or the sorted column becomes one
-``QueueQuery`` that the model runs in SQL (app/queue.py); nothing is
+``QueueQuery`` that the model runs in SQL (app/services/queue.py); nothing is
 filtered or sorted here.  Typing searches after a short pause; Enter
 searches at once, Escape clears the text.
 
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.background import Worker
-from app.desk import CaseDesk
-from app.queue import (
+from app.runtime.background import Worker
+from app.services.desk import CaseDesk
+from app.services.queue import (
     TEXT_MAX,
     BackgroundCounter,
     FilterOptions,

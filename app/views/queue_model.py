@@ -29,8 +29,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.queue import PAGE, QueueQuery, QueueService
-from app.store import ChangeSummary
+from app.services.queue import PAGE, QueueQuery, QueueService
+from app.store.replica import ChangeSummary
 from app.views.labels import source_label, status_label
 from core.cases import OPEN_STATUSES
 from core.sla import DUE_SOON_S, SlaState
@@ -38,7 +38,7 @@ from core.timeutil import from_iso, now_iso
 
 Index = QModelIndex | QPersistentModelIndex
 # counter(query, now, on_done): count somewhere else (a worker thread with its
-# own store, app.queue.BackgroundCounter) and call on_done(n) on this thread
+# own store, app.services.queue.BackgroundCounter) and call on_done(n) on this thread
 CountRunner = Callable[[QueueQuery, str, Callable[[int], None]], None]
 
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.desk import RegistrationInput
+from app.services.desk import RegistrationInput
 from app.views.labels import source_label
 from core.cases import CaseSource
 from core.categories import CategoryKind, CategoryTree

@@ -5,7 +5,7 @@ stops and trips.
 The window has its own ``DistrictMapView`` (so the live map keeps running)
 with a ``TrackOverlay`` for the chosen vehicle.  It is handed a ``loader``
 that fetches the window's fixes (from the centre when online, else what
-this workstation kept) and builds ``app.vehicles.ReplayData`` off the UI
+this workstation kept) and builds ``app.store.vehicles.ReplayData`` off the UI
 thread; a frame is then a binary search per vehicle, cheap enough for ten
 frames a second.  GUI thread only.
 """
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.vehicles import (
+from app.store.vehicles import (
     UNTRUSTED,
     ReplayData,
     TrackSummary,
@@ -42,8 +42,8 @@ from app.vehicles import (
     iso_at,
     wgs_to_map,
 )
-from app.views.map_view import DistrictMapView
-from app.views.track_layer import TrackOverlay
+from app.views.map.canvas import DistrictMapView
+from app.views.map.track_layer import TrackOverlay
 from app.views.vehicle_list import VehicleTexts
 from core.timeutil import CST, from_iso, now_cst, to_iso
 

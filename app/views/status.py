@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
-from app.store import QueueCounts
+from app.store.replica import QueueCounts
 from app.sync.driver import SyncStatus
 from core.timeutil import from_iso, now_cst
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.store.integrity import IntegrityReport
 from app.sync.health import HealthFacts
-from app.sync.integrity import IntegrityReport
 from core.timeutil import from_iso
 
 SKEW_WARN_S = 60.0  # deadlines are computed from the operator's clock: a minute matters

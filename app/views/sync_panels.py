@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from app.desk import CaseDesk
-from app.store import ChangeSummary
+from app.services.desk import CaseDesk
+from app.store.ledger import LedgerError, OutboxLedger
+from app.store.replica import ChangeSummary
 from app.sync.driver import SyncDriver, SyncStatus
-from app.sync.ledger import LedgerError, OutboxLedger
 from app.views.conflicts import ConflictPanel
 from app.views.labels import reason_text
 from app.views.login_dialog import LoginDialog

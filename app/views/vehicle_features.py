@@ -24,17 +24,17 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from app import mapdata
-from app.background import Worker
-from app.store import ChangeSummary, LocalStore
+from app.runtime.background import Worker
+from app.services import map_layers as mapdata
+from app.store.replica import ChangeSummary, LocalStore
+from app.store.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
 from app.sync.live import LinkError, VehicleDriver, VehicleLink
-from app.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
 from app.views.alarm_panel import AlarmPanel
 from app.views.geofence_dialog import GeofenceDialog, GeofenceDrawing
-from app.views.map_view import MapSelection
+from app.views.map.canvas import MapSelection
+from app.views.map.track_layer import TrackOverlay
 from app.views.replay_panel import ReplayWindow
 from app.views.tables import list_table
-from app.views.track_layer import TrackOverlay
 from app.views.vehicle_list import VehicleListModel
 from core.geofence_shapes import GeofenceDraft, Shape
 from core.timeutil import now_cst, to_iso

@@ -2,7 +2,7 @@
 stale / offline, heading, kind, speed and alarm state.
 
 The model holds vehicle ids in the order SQL sorted them and fetches the
-rows it shows by id (``app.vehicles.VehicleStore``); ages are re-rendered
+rows it shows by id (``app.store.vehicles.VehicleStore``); ages are re-rendered
 by ``tick()`` without a query.  GUI thread only.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.vehicles import VehicleState, VehicleStore, presence
+from app.store.vehicles import VehicleState, VehicleStore, presence
 from app.views.labels import vehicle_kind_label
 from core.timeutil import from_iso, now_cst
 

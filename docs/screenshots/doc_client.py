@@ -18,8 +18,8 @@ def open_doc_client(server: str, work: Path, username: str, store_name: str) -> 
     """(QApplication, LocalStore, user) for a workstation "WS-DOC" caught up with ``server``."""
     from PySide6.QtWidgets import QApplication
 
-    from app.i18n import install_translation, load_cjk_font
-    from app.store import LocalStore
+    from app.runtime.i18n import install_translation, load_cjk_font
+    from app.store.replica import LocalStore
     from app.sync.engine import SyncEngine
 
     app = QApplication([])

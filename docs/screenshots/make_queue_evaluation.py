@@ -24,7 +24,7 @@ from doc_client import ROOT, open_doc_client
 def main(server: str, work: Path) -> None:
     from PySide6.QtCore import QDate
 
-    from app.desk import CaseDesk
+    from app.services.desk import CaseDesk
     from app.views.evaluation_view import EvaluationWindow
     from app.views.main_window import MainWindow
     from core.timeutil import now_cst

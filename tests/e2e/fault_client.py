@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.desk import CaseDesk  # noqa: E402
-from app.store import LocalStore  # noqa: E402
+from app.services.desk import CaseDesk  # noqa: E402
+from app.store.ledger import LedgerError, OutboxLedger  # noqa: E402
+from app.store.replica import LocalStore  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
-from app.sync.ledger import LedgerError, OutboxLedger  # noqa: E402
 from core.cases import CommandRejected  # noqa: E402
 
 CELLS = ["110101001001001", "110101001001002", "110101001001003", "110101001001004"]

@@ -47,9 +47,9 @@ for _path in (ROOT, ROOT / "tests"):
 import numpy as np  # noqa: E402
 import requests  # noqa: E402
 
-from app.store import LocalStore  # noqa: E402
+from app.store.replica import LocalStore  # noqa: E402
+from app.store.vehicles import VehicleStore  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
-from app.vehicles import VehicleStore  # noqa: E402
 from core.timeutil import CST, from_iso, to_iso  # noqa: E402
 from server.simulator import DeviceClock, Driver, DriveStats, SimulatedTerminal, drive  # noqa: E402
 from server.storage import ServerStore  # noqa: E402

@@ -34,10 +34,10 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from app.store import LocalStore
+from app.store.integrity import compare
+from app.store.ledger import OutboxLedger
+from app.store.replica import LocalStore
 from app.sync.engine import SyncEngine
-from app.sync.integrity import compare
-from app.sync.ledger import OutboxLedger
 from support import ServerProcess, create_pg_database, drop_pg_database, seed_small_world
 
 ROOT = Path(__file__).resolve().parents[2]

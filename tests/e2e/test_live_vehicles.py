@@ -24,10 +24,10 @@ import time
 import pytest
 from outage_drill import fleet_vehicles, phones, run_outage
 
-from app.store import LocalStore
+from app.store.replica import LocalStore
+from app.store.vehicles import AlarmAckError, VehicleStore
 from app.sync.engine import SyncEngine
 from app.sync.live import VehicleLink
-from app.vehicles import AlarmAckError, VehicleStore
 from core.alarms import AlarmKind, alarm_bits
 from core.timeutil import from_iso
 from core.tracks import TrackPoint, holes

@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.i18n import install_translation
-from app.session import ClientConfig, ClientSession
+from app.runtime.i18n import install_translation
+from app.runtime.session import ClientConfig, ClientSession
 from app.views.main_window import MainWindow
 from app.views.register_dialog import RegisterDialog
 from core.cases import CaseStatus

@@ -11,7 +11,7 @@ from collections import defaultdict
 import pytest
 import requests
 
-from app.store import LocalStore
+from app.store.replica import LocalStore
 from app.sync.engine import SyncEngine
 from core.cases import (
     TRANSITIONS,

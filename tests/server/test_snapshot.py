@@ -63,7 +63,7 @@ def test_snapshot_needs_a_signed_in_user(server):
 
 
 def test_a_workstation_started_from_a_snapshot_equals_the_server(server, tmp_path, monkeypatch):
-    from app.sync import bulk_load
+    from app.store import bulk_load
 
     token = server.login()
     seed_cases(server, 25, token)

@@ -1,0 +1,141 @@
+"""Turns the local store into what the map draws: numpy arrays in Web Mercator.
+
+Geodetic coordinates are converted once, here, at the edge: cells and
+cases are GCJ-02 (the district's datum), vehicle fixes are WGS-84 and are
+shifted to GCJ-02 before projecting, so everything lines up.
+
+Threading: UI thread for now (a district of a few thousand cells builds in
+milliseconds); the arrays it returns are plain data and could be built on a
+worker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.store.replica import LocalStore
+from app.store.vehicles import OFFLINE_AFTER_S, STALE_AFTER_S, VehicleStore, wgs_to_map
+from core.coords import wgs84_to_gcj02_array
+from core.geo import CellIndex, lonlat_to_mercator, mercator_to_lonlat
+from core.positions import FixFlag, VehicleKind
+from core.sla import sla_state
+from core.timeutil import from_iso, now_cst
+
+VEHICLE_KINDS = [k.value for k in VehicleKind]
+
+
+@dataclass
+class CellLayerData:
+    codes: list[str]
+    rings: list[np.ndarray]  # mercator
+    index: CellIndex
+
+
+@dataclass
+class VehicleLayerData:
+    ids: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    heading: np.ndarray
+    kind: np.ndarray  # index into VEHICLE_KINDS
+    state: np.ndarray  # 0 online, 1 stale, 2 offline
+
+
+@dataclass
+class AlarmLayerData:
+    ids: list[str]  # vehicle ids
+    x: np.ndarray
+    y: np.ndarray
+    severity: np.ndarray  # 0 minor, 1 major, 2 critical (app.views.map.canvas ALARM_*)
+
+
+@dataclass
+class CaseLayerData:
+    ids: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    sla: np.ndarray
+
+
+def _ring_to_mercator(ring: list[list[float]]) -> np.ndarray:
+    arr = np.asarray(ring, dtype=float)
+    x, y = lonlat_to_mercator(arr[:, 0], arr[:, 1])
+    return np.column_stack([x, y])
+
+
+def district_outline(store: LocalStore) -> list[np.ndarray]:
+    district = store.district()
+    if not district or not district.get("geometry"):
+        return []
+    geometry = json.loads(district["geometry"])
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    return [_ring_to_mercator(ring) for polygon in polygons for ring in polygon]
+
+
+def cell_layer(store: LocalStore) -> CellLayerData:
+    pairs = store.cell_rings()
+    codes = [code for code, _ring in pairs]
+    rings = [_ring_to_mercator(ring) for _code, ring in pairs]
+    return CellLayerData(codes, rings, CellIndex(pairs))
+
+
+def vehicle_layer(store: LocalStore) -> VehicleLayerData:
+    rows = [r for r in store.vehicles_with_positions() if not (r["flags"] or 0) & (FixFlag.ZERO | FixFlag.OUTSIDE_CHINA)]
+    if not rows:
+        empty = np.zeros(0)
+        return VehicleLayerData([], empty, empty, empty, empty.astype(int), empty.astype(int))
+    lon = np.array([r["lon"] for r in rows], dtype=float)
+    lat = np.array([r["lat"] for r in rows], dtype=float)
+    glon, glat = wgs84_to_gcj02_array(lon, lat)
+    x, y = lonlat_to_mercator(glon, glat)
+    now = now_cst()
+    ages = np.array([(now - from_iso(r["device_time"])).total_seconds() for r in rows])
+    state = np.where(ages > OFFLINE_AFTER_S, 2, np.where(ages > STALE_AFTER_S, 1, 0))
+    kinds = np.array([VEHICLE_KINDS.index(r["kind"]) if r["kind"] in VEHICLE_KINDS else 0 for r in rows])
+    return VehicleLayerData([r["vehicle_id"] for r in rows], np.asarray(x), np.asarray(y),
+                            np.array([r["heading"] or 0 for r in rows], dtype=float), kinds, state)
+
+
+# JT/T 808 alarm DWORD bit 0: the driver pressed the emergency button.
+_EMERGENCY_BIT = 0x1
+
+
+def alarm_layer(store: LocalStore) -> AlarmLayerData:
+    """Vehicles whose latest fix carries terminal alarm bits, at that fix.
+
+    Emergency (bit 0) is critical, any other bit major.  Fixes that must not
+    be drawn as truth (zero, outside China) are left out like on the vehicle
+    layer.
+    """
+    # Also every vehicle with an alarm in the queue (app/store/vehicles.py) that is
+    # still on or that nobody has acknowledged yet, at its worst severity.
+    queued = VehicleStore(store).vehicle_alarm_levels()
+    rows = [r for r in store.vehicles_with_positions()
+            if (r.get("alarm") or r["vehicle_id"] in queued)
+            and not (r["flags"] or 0) & (FixFlag.ZERO | FixFlag.OUTSIDE_CHINA)]
+    if not rows:
+        empty = np.zeros(0)
+        return AlarmLayerData([], empty, empty, empty.astype(int))
+    x, y = wgs_to_map([r["lon"] for r in rows], [r["lat"] for r in rows])
+    levels = {"minor": 0, "major": 1, "critical": 2}
+    severity = np.array([max(2 if int(r["alarm"] or 0) & _EMERGENCY_BIT else 1 if r["alarm"] else 0,
+                             levels.get(queued.get(r["vehicle_id"], ""), 0)) for r in rows], dtype=int)
+    return AlarmLayerData([r["vehicle_id"] for r in rows], x, y, severity)
+
+
+def case_layer(store: LocalStore, now: str) -> CaseLayerData:
+    rows = store.open_case_points()
+    if not rows:
+        empty = np.zeros(0)
+        return CaseLayerData([], empty, empty, empty.astype(int))
+    x, y = lonlat_to_mercator(np.array([r["lon"] for r in rows]), np.array([r["lat"] for r in rows]))
+    sla = np.array([sla_state(r["deadline"], now) for r in rows], dtype=int)
+    return CaseLayerData([r["case_id"] for r in rows], np.asarray(x), np.asarray(y), sla)
+
+
+def point_to_lonlat(x: float, y: float) -> tuple[float, float]:
+    lon, lat = mercator_to_lonlat(x, y)
+    return float(lon), float(lat)

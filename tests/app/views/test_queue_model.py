@@ -1,0 +1,257 @@
+"""The lazy queue model and its panel, with real Qt widgets offscreen over a
+real client store: Qt's model tester, paging as the view scrolls, sorting
+from the header, SLA colours and countdowns, the filter bar, bad input,
+and counting on a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from queue_world import build_store, expected, rowids_of
+
+from app.runtime.background import Worker
+from app.services.desk import CaseDesk
+from app.services.queue import PAGE, BackgroundCounter, QueueError, QueueQuery, QueueService
+from app.store.replica import ChangeSummary
+from app.views.queue_bar import QueuePanel
+from app.views.queue_model import CaseQueueModel, format_duration
+from core.timeutil import CST, now_iso, to_iso
+
+
+def _world(tmp_path, count=390):
+    # Deadlines relative to the real clock: the model counts down from now.
+    return build_store(tmp_path / "c.db", count=count, now=datetime.now(CST).replace(microsecond=0))
+
+
+def test_the_model_passes_qt_model_tester_through_filters_sorts_and_paging(qtmodeltester, tmp_path):
+    store, cases = _world(tmp_path)
+    service = QueueService(store, store.user("dispatcher"))
+    rowids = rowids_of(store)
+    model = CaseQueueModel(service, query=QueueQuery(status="all"))
+    assert model.rowCount() == PAGE and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == len(cases)
+    assert not model.canFetchMore()
+    qtmodeltester.check(model)
+    # Qt's tester runs its checks from modelReset before it notes the reset
+    # is over, so a reset that leaves more to fetch trips it: once attached,
+    # only queries that fit one page.
+    model.set_query(QueueQuery(status="closed", department="D-SAN", text="大街"))
+    model.sort(CaseQueueModel.COLUMNS.index("address"), Qt.SortOrder.DescendingOrder)
+    want = expected(cases, rowids, status="closed", department="D-SAN", text="大街", sort="address",
+                    descending=True)
+    assert [rowids[model.case_id_at(r)] for r in range(model.rowCount())] == want
+    assert model.count == len(want) > 0
+
+    fresh = CaseQueueModel(service, query=QueueQuery(status="all", sort="category", descending=True))
+    qtmodeltester.check(fresh)  # the tester fetches the remaining pages itself
+    want = expected(cases, rowids, status="all", sort="category", descending=True)
+    assert [rowids[fresh.case_id_at(r)] for r in range(fresh.rowCount())] == want
+
+
+def test_rows_show_texts_sla_colours_and_a_live_countdown(qtbot, tmp_path):
+    store, cases = _world(tmp_path, count=60)
+    model = CaseQueueModel(QueueService(store, store.user("dispatcher")))
+    deadline_col = CaseQueueModel.DEADLINE_COLUMN
+    seen = set()
+    for r in range(model.rowCount()):
+        case = next(c for c in cases if c["case_id"] == model.case_id_at(r))
+        text = model.data(model.index(r, deadline_col))
+        background = model.data(model.index(r, 0), Qt.ItemDataRole.BackgroundRole)
+        if case["deadline"] is None:
+            assert text in ("", "paused")
+            assert background is None
+            continue
+        if case["deadline"] < now_iso():
+            assert text.startswith("overdue")
+            assert background.color().name() == "#ffd0cc"
+            assert model.data(model.index(r, deadline_col), Qt.ItemDataRole.FontRole).bold()
+            seen.add("overdue")
+        elif text <= "01:00:00":
+            assert background.color().name() == "#fff1c2"
+            seen.add("soon")
+        else:
+            assert background is None
+            seen.add("normal")
+        assert model.data(model.index(r, CaseQueueModel.COLUMNS.index("address"))) == case["address"]
+        assert model.data(model.index(r, 0), Qt.ItemDataRole.ToolTipRole) == case["description"]
+    assert seen == {"overdue", "soon", "normal"}
+    row = next(r for r in range(model.rowCount())
+               if not model.data(model.index(r, deadline_col)).startswith(("overdue", "paused"))
+               and model.data(model.index(r, deadline_col)))
+    before = model.data(model.index(row, deadline_col))
+    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+        qtbot.wait(1100)
+        model.tick()
+    assert model.data(model.index(row, deadline_col)) != before
+
+
+def test_the_table_fetches_pages_as_it_scrolls(qtbot, tmp_path):
+    store, cases = _world(tmp_path, count=650)
+    user = store.user("dispatcher")
+    panel = QueuePanel(CaseDesk(store, "WS1", user))
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    panel.model.set_query(QueueQuery(status="all", sort="number"))
+    assert panel.model.rowCount() == PAGE
+    for _ in range(10):
+        panel.table.scrollToBottom()
+        QApplication.processEvents()
+    assert panel.model.rowCount() == len(cases)
+    rowids = rowids_of(store)
+    want = expected(cases, rowids, status="all", sort="number")
+    got = [rowids[panel.model.case_id_at(r)] for r in range(panel.model.rowCount())]
+    assert got == want
+    assert "650" in panel.bar.count.text()
+
+
+def test_the_bar_turns_filters_and_text_into_one_query(qtbot, tmp_path):
+    store, cases = _world(tmp_path)
+    panel = QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")))
+    qtbot.addWidget(panel)
+    bar, model = panel.bar, panel.model
+    bar.status.setCurrentIndex(bar.status.findData("all"))
+    bar.department.setCurrentIndex(bar.department.findData("D-ROAD"))
+    bar.street.setCurrentIndex(bar.street.findData("110101002"))
+    bar.category.setCurrentIndex(bar.category.findData("E01"))
+    assert model.query == QueueQuery(status="all", department="D-ROAD", street="110101002", category="E01")
+    bar.search.setText("垃圾")
+    bar.search.returnPressed.emit()
+    assert model.query.text == "垃圾"
+    rowids = rowids_of(store)
+    want = expected(cases, rowids, status="all", department="D-ROAD", street="110101002", category="E01",
+                    text="垃圾")
+    assert model.rowCount() == len(want) > 0
+    # Sorting from the header keeps the filters; the next filter keeps the sort.
+    panel.table.sortByColumn(CaseQueueModel.COLUMNS.index("address"), Qt.SortOrder.DescendingOrder)
+    assert model.query.sort == "address" and model.query.descending and model.query.text == "垃圾"
+    bar.overdue.setChecked(True)
+    assert model.query.sort == "address" and model.query.overdue
+    bar.mine.setChecked(True)
+    assert model.query.mine
+    bar.clear.click()
+    assert model.query == QueueQuery(sort="address", descending=True)
+
+
+def test_typing_searches_after_a_pause(qtbot, tmp_path):
+    store, _cases = _world(tmp_path, count=40)
+    panel = QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")))
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.model.queryChanged, timeout=3000):
+        qtbot.keyClicks(panel.bar.search, "wangfujing")
+    assert panel.model.query.text == "wangfujing"
+
+
+def test_a_bad_query_changes_nothing_and_says_why(qtbot, tmp_path):
+    store, _cases = _world(tmp_path, count=40)
+    panel = QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")))
+    qtbot.addWidget(panel)
+    model = panel.model
+    before = (model.query, model.rowCount(), [model.case_id_at(r) for r in range(model.rowCount())])
+    try:
+        model.set_query(QueueQuery(street="12"))
+    except QueueError:
+        pass
+    else:
+        raise AssertionError("a malformed street code was accepted")
+    assert panel.apply_query(QueueQuery(text="x" * 200)) is False
+    assert "100" in panel.bar.count.text()
+    assert (model.query, model.rowCount(), [model.case_id_at(r) for r in range(model.rowCount())]) == before
+
+
+def test_a_sync_reloads_and_keeps_the_rows_loaded(qtbot, tmp_path):
+    store, cases = _world(tmp_path, count=500)
+    service = QueueService(store, store.user("dispatcher"))
+    model = CaseQueueModel(service, query=QueueQuery(status="all"))
+    model.fetchMore()
+    loaded = model.rowCount()
+    assert loaded == 400
+    case = dict(cases[7], status="cancelled")
+    summary = store.apply_change_page([{"seq": 10_000, "entity": "case", "id": case["case_id"], "data": case}],
+                                      10_000)
+    model.apply_summary(summary)
+    assert model.rowCount() == loaded
+    model.apply_summary(ChangeSummary())  # nothing changed: nothing re-read
+    assert model.row_of(case["case_id"]) >= 0
+    assert model.row_of("no-such-case") == -1
+
+
+def test_counts_run_on_a_worker_thread(event_loop, tmp_path):
+    store, cases = _world(tmp_path, count=450)
+    user = store.user("dispatcher")
+    worker = Worker("queue-test")
+    counter = BackgroundCounter(store.path, user, worker)
+    try:
+        model = CaseQueueModel(QueueService(store, user), query=QueueQuery(status="all"),
+                               count_runner=counter)
+        assert model.count is None  # more rows than one page: counted in the background
+        counts = []
+        model.countChanged.connect(counts.append)
+
+        async def until_counted():
+            while model.count is None:
+                await asyncio.sleep(0.02)
+
+        event_loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
+        assert model.count == len(cases) == counts[-1]  # and announced
+        # A second query while the first is still counting: only its answer lands.
+        model.set_query(QueueQuery(status="all", source="video"))
+        model.set_query(QueueQuery(status="all", source="hotline"))
+        event_loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
+        assert model.count == sum(c["source"] == "hotline" for c in cases) == counts[-1]
+        event_loop.run_until_complete(worker.run(counter.close))
+    finally:
+        worker.shutdown()
+
+
+def test_countdown_format():
+    assert format_duration(3725) == "01:02:05"
+    assert format_duration(-90061) == "1d 01:01"
+
+
+def test_a_row_changes_colour_when_its_deadline_passes(qtbot, tmp_path):
+    store, cases = _world(tmp_path, count=30)
+    soon = dict(cases[1], status="dispatched", department_id="D-SAN",
+                deadline=to_iso(datetime.now(CST) + timedelta(seconds=1)))
+    store.apply_change_page([{"seq": 5000, "entity": "case", "id": soon["case_id"], "data": soon}], 5000)
+    model = CaseQueueModel(QueueService(store, store.user("dispatcher")))
+    row = model.row_of(soon["case_id"])
+    assert model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole).color().name() == "#fff1c2"
+    qtbot.wait(1600)
+    changes = []
+    model.dataChanged.connect(lambda top, bottom, roles: changes.append((top.row(), top.column(),
+                                                                          bottom.column(), list(roles))))
+    model.tick()
+    assert any(r == row and c0 == 0 and Qt.ItemDataRole.BackgroundRole in roles
+               for r, c0, _c1, roles in changes)
+    assert model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole).color().name() == "#ffd0cc"
+    # The next second nothing changes colour: only the countdown column is refreshed.
+    changes.clear()
+    model.tick()
+    assert all(c0 == c1 == CaseQueueModel.DEADLINE_COLUMN for _r, c0, c1, _roles in changes)
+
+
+def test_the_main_window_hosts_the_queue_panel_and_the_evaluation(qtbot, tmp_path):
+    from app.views.evaluation_view import EvaluationWindow
+    from app.views.main_window import MainWindow
+
+    store, cases = _world(tmp_path, count=120)
+    window = MainWindow(CaseDesk(store, "WS1", store.user("dispatcher")), None)
+    qtbot.addWidget(window)
+    bar = window.queue_panel.bar
+    bar.status.setCurrentIndex(bar.status.findData("all"))
+    bar.search.setText("雍和宫")
+    bar.search.returnPressed.emit()
+    want = expected(cases, rowids_of(store), status="all", text="雍和宫")
+    assert window.queue_model.rowCount() == len(want) > 0
+    window.select_case(window.queue_model.case_id_at(0))
+    assert window.case_pane.case_id == window.queue_model.case_id_at(0)
+    window.evaluation_action.trigger()
+    opened = [w for w in QApplication.topLevelWidgets() if isinstance(w, EvaluationWindow) and w.isVisible()]
+    assert opened and opened[0].result is not None
+    for w in opened:
+        qtbot.addWidget(w)
