@@ -42,11 +42,13 @@ run: venv $(DEMO_DB)
 test: venv postgres
 	$(PY) -m ruff check core app server benchmarks dbschema tests main.py
 	$(PY) -m mypy core app server benchmarks dbschema main.py
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: venv
 	$(PY) -m ruff check core app server benchmarks dbschema tests main.py
 	$(PY) -m mypy core app server benchmarks dbschema main.py
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VAR) $(VENV)
