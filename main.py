@@ -74,12 +74,18 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
 
 
 async def run_client(args: argparse.Namespace, app) -> int:
-    from PySide6.QtWidgets import QDialog, QMessageBox
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
 
     from app.runtime.session import ClientConfig, ClientSession, SignInError
     from app.views.login_dialog import LoginDialog
     from app.views.main_window import MainWindow
 
+    # This coroutine decides when the client ends (after the session is closed
+    # cleanly); Qt quitting by itself when the sign-in dialog or the last
+    # window closes would stop the loop under it ("Event loop stopped before
+    # Future completed").
+    app.setQuitOnLastWindowClosed(False)
     session = ClientSession(ClientConfig(args.server, args.store, args.workstation))
     username, password, message = args.user, args.password, ""
     while True:
@@ -88,7 +94,7 @@ async def run_client(args: argparse.Namespace, app) -> int:
                 print("--screenshot needs --user and --password", file=sys.stderr)
                 return 2
             dialog = LoginDialog(session.config.workstation, message)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
+            if not await dialog_accepted(dialog):
                 return 0
             username, password = dialog.username.text().strip(), dialog.password.text()
         try:
@@ -103,9 +109,13 @@ async def run_client(args: argparse.Namespace, app) -> int:
     window = MainWindow(session.desk, session.driver)
     window.show()
     if session.offline_sign_in:
-        QMessageBox.information(window, window.tr("Offline"),
-                                window.tr("The server cannot be reached. You are working on this "
-                                          "workstation's local store; commands are sent when it is back."))
+        # Said once, without blocking: a modal exec() here would nest an event loop in this coroutine.
+        notice = QMessageBox(QMessageBox.Icon.Information, window.tr("Offline"),
+                             window.tr("The server cannot be reached. You are working on this "
+                                       "workstation's local store; commands are sent when it is back."),
+                             QMessageBox.StandardButton.Ok, window)
+        notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        notice.open()
     session.start_sync()
     if args.screenshot:
         code = await _screenshot(session, window, args.screenshot, args.screenshot_timeout)
@@ -120,6 +130,25 @@ async def run_client(args: argparse.Namespace, app) -> int:
     await closed
     await session.close()
     return 0
+
+
+async def dialog_accepted(dialog) -> bool:
+    """Show ``dialog`` and wait, without a nested event loop, until it is
+    answered.  ``dialog.exec()`` here would run a second event loop inside
+    this coroutine, and qasync cannot enter the sync tasks from it ("Cannot
+    enter into task … while another task is being executed"): the client
+    died on the first Enter."""
+    from PySide6.QtWidgets import QDialog
+
+    answered: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def finished(code: int) -> None:
+        if not answered.done():
+            answered.set_result(code)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    return await answered == QDialog.DialogCode.Accepted
 
 
 async def _screenshot(session, window, path: Path, timeout: float) -> int:
