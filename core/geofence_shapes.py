@@ -145,6 +145,32 @@ def rect_half_width_m(rect: Sequence[float]) -> float:
     return min(rect_size_m(rect)) / 2
 
 
+def corridor_width_for_box(rect: Sequence[float]) -> int:
+    """The corridor width (whole metres, at least 1) the dialog proposes for a
+    drawn box, until the operator types one: a box drawn along a road stands
+    for that much corridor."""
+    return max(1, round(rect_half_width_m(rect)))
+
+
+def preferred_shape(
+    kind: FenceKind, has_line: bool, has_rect: bool, just_drawn: str | None = None
+) -> Shape | None:
+    """The shape the dialog preselects (None: keep the operator's choice).
+
+    ``just_drawn`` is "box" or "route" when the map has just handed one over,
+    None when the kind changed.  A clicked route is what a corridor follows;
+    a box drawn for a corridor stands for its long centre line unless a
+    route was clicked already; a box drawn for an area is the area itself.
+    """
+    if just_drawn == "route":
+        return Shape.LINE
+    if kind is FenceKind.CORRIDOR:
+        if just_drawn == "box":
+            return None if has_line else Shape.CENTRE_LINE
+        return Shape.LINE if has_line or not has_rect else Shape.CENTRE_LINE
+    return Shape.RECTANGLE if just_drawn == "box" else None
+
+
 def clean_line(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
     """Mercator points as an (N, 2) array without repeated neighbours (a double
     click, a click on the last point).  ValueError on non-finite input."""

@@ -7,35 +7,35 @@ that need words (a reason, a note) take them from the pane's reason field,
 so the keyboard flow is: type the reason, press the action's shortcut.
 Refusals are shown on the pane's message line, never in a modal box.
 
-GUI thread only; it talks to ``CaseDesk`` and ``AttachmentService`` and never
-to SQL or HTTP.
+The pane is put together from its parts, one thing per file:
+case_actions.py (the QActions with their shortcuts, what each command
+sends), case_timeline.py (the timeline and notes tabs),
+case_attachments.py (the attachments tab), case_times.py (how times are
+written); nearest_vehicles.py is the fourth tab.  This module holds the
+case's header and fields, the inputs the actions read, and what happens
+when an action is taken.
+
+Threading: GUI thread only; it talks to ``CaseDesk`` and ``AttachmentService``
+and never to SQL or HTTP.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QPixmap
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
     QScrollArea,
     QTabWidget,
-    QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -43,13 +43,16 @@ from PySide6.QtWidgets import (
 from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk
 from app.store.replica import ChangeSummary
+from app.views.case_actions import ACTIONS, CaseActions, command_payload
+from app.views.case_attachments import CaseAttachments
+from app.views.case_timeline import CaseNotes, CaseTimeline, event_detail
+from app.views.case_times import short_time, span
 from app.views.labels import (
     action_label,
     callback_label,
     reason_text,
     source_label,
     status_label,
-    transfer_error_text,
     unit_label,
 )
 from app.views.nearest_vehicles import NearestVehicles
@@ -58,58 +61,6 @@ from core.sla import SlaState, seconds_left, sla_state
 from core.timeutil import now_iso
 
 SLA_COLOURS = {SlaState.NORMAL: "#2e7d32", SlaState.DUE_SOON: "#ef6c00", SlaState.OVERDUE: "#c62828"}
-
-
-def _short_time(iso: str | None) -> str:
-    return iso.replace("T", " ")[:16] if iso else ""
-
-
-def _stamp(iso: str) -> str:
-    """A timeline time: month-day hour:minute (the year is the case's)."""
-    return iso.replace("T", " ")[5:16]
-
-
-def _span(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        text = QCoreApplication.translate("CasePane", "%1 d %2 h")
-        return text.replace("%1", str(days)).replace("%2", str(hours))
-    if hours:
-        text = QCoreApplication.translate("CasePane", "%1 h %2 min")
-        return text.replace("%1", str(hours)).replace("%2", f"{mins:02d}")
-    return QCoreApplication.translate("CasePane", "%1 min").replace("%1", str(mins))
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    kind: CommandKind
-    shortcut: str
-    needs: str = ""  # "reason", "department", "extension", "callback", "note"
-
-
-# The pane's actions, in the order of its buttons.  Dispatch and close keep
-# the shortcuts they had; the rest follow "Ctrl+letter for the daily ones".
-ACTIONS = (
-    ActionSpec(CommandKind.DISPATCH, "Ctrl+D", "department"),
-    ActionSpec(CommandKind.REDISPATCH, "Ctrl+Shift+D", "department"),
-    ActionSpec(CommandKind.VERIFY, "Ctrl+Shift+V"),
-    ActionSpec(CommandKind.REGISTER, "Ctrl+Shift+N"),
-    ActionSpec(CommandKind.CANCEL, "Ctrl+Shift+X", "reason"),
-    ActionSpec(CommandKind.RETURN, "Ctrl+R", "reason"),
-    ActionSpec(CommandKind.REJECT_RETURN, "Ctrl+Shift+R", "reason"),
-    ActionSpec(CommandKind.REPORT_HANDLED, "Ctrl+H"),
-    ActionSpec(CommandKind.CHECK, "Ctrl+J", "note"),
-    ActionSpec(CommandKind.REWORK, "Ctrl+Shift+J", "reason"),
-    ActionSpec(CommandKind.CLOSE, "Ctrl+K"),
-    ActionSpec(CommandKind.CALLBACK, "Ctrl+B", "callback"),
-    ActionSpec(CommandKind.EXTEND, "Ctrl+E", "extension"),
-    ActionSpec(CommandKind.DEFER, "Ctrl+Shift+F", "reason"),
-    ActionSpec(CommandKind.RESUME, "Ctrl+Shift+G"),
-    ActionSpec(CommandKind.ESCALATE, "Ctrl+U", "note"),
-    ActionSpec(CommandKind.ADD_NOTE, "Ctrl+M", "note"),
-)
 
 
 class CasePane(QWidget):
@@ -124,7 +75,6 @@ class CasePane(QWidget):
         self.attachments: AttachmentService | None = None
         self._departments: dict[str, str] = {}
         self._users: dict[str, str] = {}
-        self._attachment_rows: list[dict[str, Any]] = []
 
         self.title = QLabel(self.tr("No case selected"))
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -181,26 +131,11 @@ class CasePane(QWidget):
         for result in ("satisfied", "unsatisfied", "unreachable"):
             self.callback_result.addItem(callback_label(result), result)
 
-        self.actions_by_kind: dict[CommandKind, QAction] = {}
-        self.buttons: dict[CommandKind, QToolButton] = {}
-        for spec in ACTIONS:
-            action = QAction(action_label(spec.kind.value), self)
-            action.setShortcut(QKeySequence(spec.shortcut))
-            action.triggered.connect(lambda _checked=False, s=spec: self.trigger(s.kind))
-            self.addAction(action)
-            self.actions_by_kind[spec.kind] = action
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            self.buttons[spec.kind] = button
-        self.attach_action = QAction(self.tr("Attach file…"), self)
-        self.attach_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        self.attach_action.triggered.connect(self.choose_attachment)
-        self.addAction(self.attach_action)
-        self.locate_action = QAction(self.tr("Locate at map centre"), self)
-        self.locate_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.locate_action.triggered.connect(self._locate_clicked)
-        self.addAction(self.locate_action)
+        self.command_actions = CaseActions(self, self.trigger, self.choose_attachment, self._locate_clicked)
+        self.actions_by_kind = self.command_actions.by_kind
+        self.buttons = self.command_actions.buttons
+        self.attach_action = self.command_actions.attach
+        self.locate_action = self.command_actions.locate
         self.dispatch_button = self.buttons[CommandKind.DISPATCH]
         self.close_button = self.buttons[CommandKind.CLOSE]
 
@@ -222,42 +157,18 @@ class CasePane(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
 
-        self.timeline = QTreeWidget()
-        self.timeline.setColumnCount(5)
-        self.timeline.setHeaderLabels([self.tr("Time"), self.tr("Stage"), self.tr("Operator"),
-                                       self.tr("Workstation"), self.tr("Detail")])
-        self.timeline.setRootIsDecorated(False)
-        self.timeline.setAlternatingRowColors(True)
-        for column, width in enumerate((96, 84, 116, 76)):
-            self.timeline.setColumnWidth(column, width)
-        self.notes = QListWidget()
-        self.notes.setWordWrap(True)
-        self.note_text = QLineEdit()
-        self.note_text.setPlaceholderText(self.tr("Add a note and press Enter"))
+        self.timeline = CaseTimeline()
+        notes_tab = CaseNotes()
+        self.notes_tab = notes_tab
+        self.notes = notes_tab.notes
+        self.note_text = notes_tab.entry
         self.note_text.returnPressed.connect(self._add_note_from_tab)
-        notes_tab = QWidget()
-        notes_layout = QVBoxLayout(notes_tab)
-        notes_layout.setContentsMargins(0, 0, 0, 0)
-        notes_layout.addWidget(self.notes, 1)
-        notes_layout.addWidget(self.note_text)
-        self.attachment_list = QListWidget()
-        self.attachment_list.itemActivated.connect(lambda _item: self.open_selected_attachment())
-        self.attachment_list.currentRowChanged.connect(lambda _row: self._preview_cached())
-        self.preview = QLabel()
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(120)
-        add_file = QPushButton(self.tr("Attach file… (Ctrl+Shift+A)"))
-        add_file.clicked.connect(self.choose_attachment)
-        open_file = QPushButton(self.tr("Open"))
-        open_file.clicked.connect(self.open_selected_attachment)
-        files_tab = QWidget()
-        files_layout = QGridLayout(files_tab)
-        files_layout.setContentsMargins(0, 0, 0, 0)
-        files_layout.addWidget(self.attachment_list, 0, 0, 1, 2)
-        files_layout.addWidget(self.preview, 0, 2)
-        files_layout.addWidget(add_file, 1, 0)
-        files_layout.addWidget(open_file, 1, 1)
-        files_layout.setColumnStretch(2, 1)
+        files_tab = CaseAttachments(self._user_name, self.say)
+        files_tab.attachRequested.connect(self.choose_attachment)
+        files_tab.countChanged.connect(self._attachment_count)
+        self.files = files_tab
+        self.attachment_list = files_tab.attachment_list
+        self.preview = files_tab.preview
         self.tabs = QTabWidget()
         self.tabs.addTab(self.timeline, self.tr("Timeline"))
         self.tabs.addTab(notes_tab, self.tr("Notes"))
@@ -297,11 +208,11 @@ class CasePane(QWidget):
     @property
     def case_actions(self) -> list[QAction]:
         """Every action with its shortcut, for the main window's menu."""
-        return [*self.actions_by_kind.values(), self.attach_action, self.locate_action]
+        return self.command_actions.all()
 
     def set_attachments(self, service: AttachmentService | None) -> None:
         self.attachments = service
-        self._show_attachments()
+        self.files.set_service(service)
 
     def reload_departments(self) -> None:
         current = self.department.currentData()
@@ -326,7 +237,7 @@ class CasePane(QWidget):
             self.timeline.clear()
             self.notes.clear()
             self.suggestion.clear()
-            self._show_attachments()
+            self.files.show_case(None)
             self._show_countdown()
             self._update_actions()
             return
@@ -345,7 +256,7 @@ class CasePane(QWidget):
         self.suggestion.setText(self.tr("Suggested: %1").replace(
             "%1", self._departments.get(suggested, suggested)) if suggested else "")
         self._show_timeline(state)
-        self._show_attachments()
+        self.files.show_case(self.case_id)
         self._show_countdown()
         self._update_actions()
 
@@ -366,10 +277,10 @@ class CasePane(QWidget):
         f["source"].setText(source_label(state.source.value))
         f["department"].setText(self._departments.get(state.department_id or "", state.department_id or ""))
         if state.deadline:
-            f["deadline"].setText(_short_time(state.deadline))
+            f["deadline"].setText(short_time(state.deadline))
         elif state.remaining_minutes is not None:
             f["deadline"].setText(self.tr("clock stopped, %1 left").replace(
-                "%1", _span(state.remaining_minutes * 60)))
+                "%1", span(state.remaining_minutes * 60)))
         else:
             f["deadline"].setText("")
         f["numbers"].setText(" / ".join(n for n in (state.number, state.provisional_number) if n))
@@ -381,7 +292,7 @@ class CasePane(QWidget):
         if state.ticket_id:
             hotline = f"{state.ticket_id} · {state.caller or ''} {state.caller_phone or ''}".strip()
             if state.due_by:
-                hotline += "  " + self.tr("due %1").replace("%1", _short_time(state.due_by))
+                hotline += "  " + self.tr("due %1").replace("%1", short_time(state.due_by))
             if state.callback_result:
                 hotline += "  " + callback_label(state.callback_result)
             f["hotline"].setText(hotline)
@@ -395,47 +306,14 @@ class CasePane(QWidget):
         return self._users[username]
 
     def _show_timeline(self, state: CaseState) -> None:
-        self.timeline.clear()
-        self.notes.clear()
-        for event in self.desk.store.case_events(state.case_id):
-            detail = self.event_detail(event["kind"], event["detail"])
-            if event.get("pending"):
-                detail = (detail + "  " if detail else "") + self.tr("[waiting for server]")
-            item = QTreeWidgetItem([_stamp(event["at"]), action_label(event["kind"]),
-                                    self._user_name(event["operator"]), event["workstation"], detail])
-            item.setToolTip(4, detail)
-            self.timeline.addTopLevelItem(item)
-            words = event["detail"].get("text") or event["detail"].get("note")
-            if words:
-                self.notes.addItem(f"{_stamp(event['at'])}  {self._user_name(event['operator'])}: {words}")
+        # One read of the events fills both tabs.
+        events = list(self.desk.store.case_events(state.case_id))
+        self.timeline.show_events(events, self._user_name, self._departments)
+        self.notes_tab.show_events(events, self._user_name)
 
     def event_detail(self, kind: str, detail: dict[str, Any]) -> str:
         """One timeline line's particulars, in the operator's language."""
-        parts: list[str] = []
-        if detail.get("department_id"):
-            to = self._departments.get(detail["department_id"], detail["department_id"])
-            origin = detail.get("from_department")
-            parts.append(f"{self._departments.get(origin, origin)} → {to}" if origin else f"→ {to}")
-        if kind == "extend_case":
-            parts.append(f"+{float(detail.get('value', 0)):g} {unit_label(str(detail.get('unit', '')))}")
-        if detail.get("deadline"):
-            parts.append(self.tr("due %1").replace("%1", _short_time(detail["deadline"])))
-        if detail.get("remaining_minutes") is not None and kind in ("return_case", "defer_case"):
-            parts.append(self.tr("%1 left").replace("%1", _span(float(detail["remaining_minutes"]) * 60)))
-        if detail.get("result"):
-            parts.append(callback_label(detail["result"]))
-        if detail.get("level"):
-            parts.append(self.tr("level %1").replace("%1", str(detail["level"])))
-        if detail.get("ticket_id"):
-            parts.append(str(detail["ticket_id"]))
-        if detail.get("cell_code") and kind != "register_case":
-            parts.append(str(detail["cell_code"]))
-        if detail.get("filename"):
-            parts.append(str(detail["filename"]))
-        for key in ("reason", "text", "note"):
-            if detail.get(key):
-                parts.append(str(detail[key]))
-        return "  ".join(parts)
+        return event_detail(kind, detail, self._departments)
 
     def _show_countdown(self) -> None:
         state = self.state
@@ -452,37 +330,21 @@ class CasePane(QWidget):
         now = now_iso()
         left = seconds_left(state.deadline, now) or 0.0
         colour = SLA_COLOURS[sla_state(state.deadline, now)]
-        text = (self.tr("due in %1") if left >= 0 else self.tr("overdue by %1")).replace("%1", _span(left))
+        text = (self.tr("due in %1") if left >= 0 else self.tr("overdue by %1")).replace("%1", span(left))
         self.countdown.setText(text)
         self.countdown.setStyleSheet(f"font-weight: bold; color: {colour};")
 
     def _update_actions(self) -> None:
         why = self.desk.available(self.case_id)
-        for spec in ACTIONS:
-            action = self.actions_by_kind[spec.kind]
-            reason = why[spec.kind]
-            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            if self.case_id is None:
-                action.setEnabled(False)
-                action.setToolTip(self.tr("Select a case first"))
-            elif reason is not None:
-                action.setEnabled(False)
-                action.setToolTip(reason_text(reason.to_dict()))
-            else:
-                action.setEnabled(True)
-                action.setToolTip(f"{action_label(spec.kind.value)} ({shortcut})")
+        can_attach = self.case_id is not None and why[CommandKind.ATTACH] is None \
+            and self.attachments is not None and self.attachments.online_capable
+        self.command_actions.refresh(self.case_id, why, can_attach)
         self.department.setEnabled(self.actions_by_kind[CommandKind.DISPATCH].isEnabled()
                                    or self.actions_by_kind[CommandKind.REDISPATCH].isEnabled())
         self.extension_value.setEnabled(self.actions_by_kind[CommandKind.EXTEND].isEnabled())
         self.extension_unit.setEnabled(self.extension_value.isEnabled())
         self.callback_result.setVisible(bool(self.state and self.state.ticket_id)
                                         or self.actions_by_kind[CommandKind.CALLBACK].isEnabled())
-        can_attach = self.case_id is not None and why[CommandKind.ATTACH] is None \
-            and self.attachments is not None and self.attachments.online_capable
-        self.attach_action.setEnabled(can_attach)
-        locate = why[CommandKind.LOCATE]
-        self.locate_action.setEnabled(self.case_id is not None and locate is None)
-        self.locate_action.setToolTip(reason_text(locate.to_dict()) if locate and self.case_id else "")
 
     # ---- doing -----------------------------------------------------------------------
 
@@ -497,24 +359,13 @@ class CasePane(QWidget):
             return None
         case_id = self.case_id
         reason = self.reason.text().strip()
-        payload: dict[str, Any]
-        if kind is CommandKind.DISPATCH:
-            payload = {"department_id": str(self.department.currentData() or "")}
-        elif kind is CommandKind.REDISPATCH:
-            payload = {"department_id": str(self.department.currentData() or ""), "reason": reason}
-        elif kind is CommandKind.EXTEND:
+        extension = None
+        if kind is CommandKind.EXTEND:
             assert self.state is not None
-            payload = {"value": self.extension_value.value(),
-                       "unit": self.desk.extension_unit(self.state, str(self.extension_unit.currentData())),
-                       "reason": reason}
-        elif kind is CommandKind.CALLBACK:
-            payload = {"result": str(self.callback_result.currentData()), "note": reason}
-        elif kind is CommandKind.ADD_NOTE:
-            payload = {"text": reason}
-        elif kind is CommandKind.CHECK:
-            payload = {"note": reason} if reason else {}
-        else:
-            payload = {"reason": reason} if reason else {}
+            extension = (self.extension_value.value(),
+                         self.desk.extension_unit(self.state, str(self.extension_unit.currentData())))
+        payload = command_payload(kind, reason, str(self.department.currentData() or ""),
+                                  extension, str(self.callback_result.currentData()))
         try:
             summary = self.desk.act(kind, case_id, payload)
         except CommandRejected as exc:
@@ -545,90 +396,21 @@ class CasePane(QWidget):
         if self.case_id:
             self.locateRequested.emit(self.case_id)
 
-    # ---- attachments -----------------------------------------------------------------
+    # ---- attachments (app/views/case_attachments.py) ------------------------------------
 
-    def _show_attachments(self) -> None:
-        self.attachment_list.clear()
-        self.preview.clear()
-        self._attachment_rows = []
-        if self.attachments is None or self.case_id is None:
-            return
-        self._attachment_rows = self.attachments.for_case(self.case_id)
-        for meta in self._attachment_rows:
-            size = int(meta["size"])
-            size_text = f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
-            cached = self.attachments.cached(meta) is not None
-            text = (f"{meta['filename']}  ·  {size_text}  ·  {self._user_name(meta['uploaded_by'])}  ·  "
-                    f"{_short_time(meta['uploaded_at'])}")
-            if not cached:
-                text += "  " + self.tr("(on the server)")
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, meta["attachment_id"])
-            self.attachment_list.addItem(item)
-        self.tabs.setTabText(2, self.tr("Attachments (%1)").replace("%1", str(len(self._attachment_rows))))
-        if self._attachment_rows and self.attachment_list.currentRow() < 0:
-            self.attachment_list.setCurrentRow(0)
-
-    def _selected_attachment(self) -> dict[str, Any] | None:
-        row = self.attachment_list.currentRow()
-        return self._attachment_rows[row] if 0 <= row < len(self._attachment_rows) else None
-
-    def _preview_cached(self) -> None:
-        meta = self._selected_attachment()
-        path = self.attachments.cached(meta) if (self.attachments and meta) else None
-        self._show_preview(meta, path)
-
-    def _show_preview(self, meta: dict[str, Any] | None, path: Path | None) -> None:
-        if meta is None or path is None or not str(meta["content_type"]).startswith("image/"):
-            self.preview.clear()
-            return
-        pixmap = QPixmap(str(path))
-        if pixmap.isNull():
-            self.preview.setText(self.tr("Cannot show this picture"))
-            return
-        self.preview.setPixmap(pixmap.scaled(260, 180, Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
+    def _attachment_count(self, count: int) -> None:
+        self.tabs.setTabText(self.tabs.indexOf(self.files),
+                             self.tr("Attachments (%1)").replace("%1", str(count)))
 
     def open_selected_attachment(self) -> None:
         """Fetch the selected file (from the cache, else the server) and show it."""
-        meta = self._selected_attachment()
-        if meta is None or self.attachments is None:
-            return
-        case_id = self.case_id
-        self.say(self.tr("Fetching %1…").replace("%1", str(meta["filename"])))
-
-        def done(path: Path) -> None:
-            if self.case_id != case_id:
-                return
-            self.say(self.tr("%1 is here").replace("%1", str(meta["filename"])))
-            self._show_attachments()
-            if str(meta["content_type"]).startswith("image/"):
-                self._show_preview(meta, path)
-            else:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-        self.attachments.fetch(meta, done, self._transfer_failed)
+        self.files.open_selected()
 
     def choose_attachment(self) -> None:
         if self.case_id is None or not self.attach_action.isEnabled():
             return
-        path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Attach a photo or document"), "",
-            self.tr("Photos and documents (*.jpg *.jpeg *.png *.webp *.pdf)"))
-        if path:
-            self.attach(Path(path))
+        self.files.choose(self)
 
     def attach(self, path: Path) -> None:
         """Send ``path`` to the server as an attachment of the shown case."""
-        if self.case_id is None or self.attachments is None:
-            return
-        self.say(self.tr("Sending %1…").replace("%1", path.name))
-
-        def done(meta: dict[str, Any]) -> None:
-            self.say(self.tr("%1 attached").replace("%1", str(meta.get("filename", path.name))))
-
-        self.attachments.upload(self.case_id, path, done, self._transfer_failed)
-
-    def _transfer_failed(self, exc: BaseException) -> None:
-        code = getattr(exc, "code", "unreachable")
-        self.say(transfer_error_text(str(code), str(getattr(exc, "message", exc))), error=True)
+        self.files.attach(path)

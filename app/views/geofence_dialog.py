@@ -1,22 +1,19 @@
-"""Drawing a geofence on the live map and sending it to the centre.
+"""The geofence dialog: what a drawn shape is, whom it binds, and sending it to the centre.
 
-Three parts, all on the GUI thread:
+``GeofenceDialog`` collects kind, name, shape, minutes or width and the
+vehicle kinds into a ``core.geofence_shapes.GeofenceDraft``, refuses a draft
+with problems without sending anything, and hands the payload to a ``save``
+callable that runs the request on a worker (the owner's business:
+app/views/vehicle_features.py) and calls back on the GUI thread.  The centre
+is the judge of who may define geofences; its refusal is shown as it came
+and changes nothing here.  A saved fence is drawn once the change feed
+brings it, like every other geofence.
 
-* ``GeofenceDrawing`` arms a ``DistrictMapView`` for one shape.  A **box**:
-  while armed, a plain left drag (or Shift+drag, as always) draws it.  A
-  **route** (a corridor): each left click adds a point, drags still pan,
-  Backspace takes the last point back, Enter finishes, Esc cancels.  While
-  armed a click never reaches the main window's "register a case here".
-* ``DrawingPreview`` shows the shape on the map while it is drawn and while
-  the dialog is open.
-* ``GeofenceDialog`` collects kind, name, shape, minutes or width and the
-  vehicle kinds into a ``core.geofence_shapes.GeofenceDraft``, refuses a
-  draft with problems without sending anything, and hands the payload to
-  a ``save`` callable that runs the request on a worker (the owner's
-  business: app/views/vehicle_features.py) and calls back on the GUI thread.
-  The centre is the judge of who may define geofences; its refusal is shown
-  as it came and changes nothing here.  A saved fence is drawn once the
-  change feed brings it, like every other geofence.
+The rest of the tool lives elsewhere: drawing the box or route on the map
+and its preview in app/views/map/drawing.py, the rules (what a draft lacks,
+which shape to preselect, the width a box proposes, the payload) in
+core/geofence_shapes.py, Qt-free.  This module words them and keeps the form
+consistent.
 
 Threading: GUI thread only; the dialog never waits on the network.
 """
@@ -27,11 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -47,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.labels import role_label, vehicle_kind_label
-from app.views.map.canvas import DistrictMapView, MapSelection
+from app.views.map.canvas import MapSelection
 from core.geofence_shapes import (
     CELLS_MAX,
     MIN_SIDE_M,
@@ -59,9 +53,10 @@ from core.geofence_shapes import (
     Rect,
     Shape,
     clean_line,
+    corridor_width_for_box,
     line_length_m,
     normal_rect,
-    rect_half_width_m,
+    preferred_shape,
     rect_size_m,
 )
 from core.positions import VehicleKind
@@ -70,224 +65,9 @@ from core.positions import VehicleKind
 GEOFENCE_ROLES = ("shift_leader", "leader", "admin")
 DEFAULT_WIDTH_M = 50
 DEFAULT_MINUTES = 30
-PREVIEW_COLOUR = "#fde047"
 
 SaveCallable = Callable[[dict[str, Any], Callable[[dict[str, Any]], None],
                          Callable[[str, str], None]], None]
-
-
-def _pen(colour: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(colour), width)
-    pen.setCosmetic(True)
-    pen.setStyle(style)
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    return pen
-
-
-class DrawingPreview(pg.GraphicsObject):
-    """The shape being drawn: a box, a route with its points and the rubber
-    segment to the pointer.  Mercator metres, cosmetic pens."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rect: Rect | None = None
-        self._line = np.zeros((0, 2))
-        self._rubber: tuple[float, float] | None = None
-        self._bounds = QRectF()
-        self._halo = _pen("#0d141c", 5.0)
-        self._pen = _pen(PREVIEW_COLOUR, 2.0, Qt.PenStyle.DashLine)
-        self._route_pen = _pen(PREVIEW_COLOUR, 2.5)
-        self.setZValue(4)  # over everything: it is what the operator is working on
-
-    def show_shape(self, rect: Rect | None = None, line: np.ndarray | None = None,
-                   rubber: tuple[float, float] | None = None) -> None:
-        self.prepareGeometryChange()
-        self._rect = normal_rect(rect) if rect is not None else None
-        self._line = np.asarray(line, dtype=float).reshape(-1, 2) if line is not None \
-            else np.zeros((0, 2))
-        self._rubber = rubber
-        pts = list(self._line)
-        if self._rect is not None:
-            pts += [np.array(self._rect[:2]), np.array(self._rect[2:])]
-        if rubber is not None:
-            pts.append(np.array(rubber))
-        if pts:
-            arr = np.array(pts)
-            x0, y0 = arr.min(axis=0)
-            x1, y1 = arr.max(axis=0)
-            # Generous margin: vertices and pens are drawn a few pixels around their points.
-            self._bounds = QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0)).adjusted(
-                -200, -200, 200, 200)
-        else:
-            self._bounds = QRectF()
-        self.update()
-
-    def clear(self) -> None:
-        self.show_shape()
-
-    @property
-    def shape_state(self) -> tuple[Rect | None, int, bool]:
-        """(box, route points, rubber segment shown): for tests."""
-        return self._rect, len(self._line), self._rubber is not None
-
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        if self._rect is not None:
-            x0, y0, x1, y1 = self._rect
-            r = QRectF(x0, y0, x1 - x0, y1 - y0)
-            p.setPen(self._halo)
-            p.drawRect(r)
-            p.setPen(self._pen)
-            p.drawRect(r)
-        if len(self._line):
-            path = QPainterPath(QPointF(*self._line[0]))
-            for x, y in self._line[1:]:
-                path.lineTo(float(x), float(y))
-            for pen in (self._halo, self._route_pen):
-                p.setPen(pen)
-                p.drawPath(path)
-            if self._rubber is not None:
-                p.setPen(self._pen)
-                p.drawLine(QPointF(*self._line[-1]), QPointF(*self._rubber))
-            t = p.transform()
-            p.save()
-            try:
-                p.resetTransform()
-                p.setPen(_pen("#0d141c", 1.5))
-                p.setBrush(QColor(PREVIEW_COLOUR))
-                for x, y in self._line:
-                    p.drawEllipse(t.map(QPointF(float(x), float(y))), 4.0, 4.0)
-            finally:
-                p.restore()
-
-
-class GeofenceDrawing(QObject):
-    """Arms the map for one box or one route at a time.
-
-    ``boxDrawn(MapSelection)`` and ``routeDrawn(ndarray)`` report the shape,
-    ``cancelled()`` an Esc.  Keys are caught application-wide while armed,
-    but only those aimed at the map's own window, so the operator need not
-    click into the map first.  ``message(text)`` tells the status bar what
-    to do next ("" when done).
-    """
-
-    boxDrawn = Signal(object)
-    routeDrawn = Signal(object)
-    cancelled = Signal()
-    message = Signal(str)
-
-    def __init__(self, view: DistrictMapView, parent: QObject | None = None):
-        super().__init__(parent)
-        self.view = view
-        self.preview = DrawingPreview()
-        view.view_box().addItem(self.preview, ignoreBounds=True)
-        self.mode: str | None = None
-        self.points: list[tuple[float, float]] = []
-        view.areaSelected.connect(self._box)
-        view.pointPicked.connect(self._point)
-        view.graphics_view().scene().sigMouseMoved.connect(self._moved)
-
-    def start(self, mode: str) -> None:
-        """Arm for "box" or "line"; an earlier unfinished shape is dropped."""
-        if mode not in ("box", "line"):
-            raise ValueError(f"unknown shape {mode!r}")
-        app = QApplication.instance()
-        if self.mode is None and app is not None:
-            app.installEventFilter(self)
-        self.mode = mode
-        self.points = []
-        self.preview.clear()
-        self.view.set_drawing(mode)
-        self.message.emit(self._hint())
-
-    def stop(self) -> None:
-        if self.mode is None:
-            return
-        self.mode = None
-        self.points = []
-        self.view.set_drawing(None)
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        self.message.emit("")
-
-    def finish(self) -> bool:
-        """Enter: the route so far, if it has two distinct points."""
-        if self.mode != "line":
-            return False
-        line = clean_line(self.points)
-        if len(line) < 2:
-            self.message.emit(self.tr("Click at least two points of the route, then press Enter"))
-            return False
-        self.stop()
-        self.preview.show_shape(line=line)
-        self.routeDrawn.emit(line)
-        return True
-
-    def cancel(self) -> None:
-        if self.mode is None:
-            return
-        self.stop()
-        self.preview.clear()
-        self.cancelled.emit()
-
-    def undo_point(self) -> None:
-        if self.mode == "line" and self.points:
-            self.points.pop()
-            self._show_route()
-            self.message.emit(self._hint())
-
-    def _hint(self) -> str:
-        if self.mode == "box":
-            return self.tr("Drag a box over the area on the map · Esc cancels")
-        return self.tr("Click the route's points on the map (%1 so far) · Backspace takes one back · "
-                       "Enter finishes · Esc cancels").replace("%1", str(len(self.points)))
-
-    def _box(self, selection: MapSelection) -> None:
-        if self.mode != "box":
-            return
-        self.stop()
-        self.preview.show_shape(rect=selection.rect)
-        self.boxDrawn.emit(selection)
-
-    def _point(self, x: float, y: float) -> None:
-        if self.mode != "line":
-            return
-        self.points.append((x, y))
-        self._show_route()
-        self.message.emit(self._hint())
-
-    def _show_route(self, rubber: tuple[float, float] | None = None) -> None:
-        self.preview.show_shape(line=np.array(self.points) if self.points else None,
-                                rubber=rubber if self.points else None)
-
-    def _moved(self, scene_pos: QPointF) -> None:
-        if self.mode == "line" and self.points:
-            p = self.view.view_box().mapSceneToView(scene_pos)
-            self._show_route((p.x(), p.y()))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.mode is None or event.type() != QEvent.Type.KeyPress:
-            return False
-        if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget) \
-                or watched.window() is not self.view.window():
-            return False
-        key = event.key()
-        if key == Qt.Key.Key_Escape:
-            self.cancel()
-            return True
-        if self.mode == "line" and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.finish()
-            return True
-        if self.mode == "line" and key == Qt.Key.Key_Backspace:
-            self.undo_point()
-            return True
-        return False
 
 
 class GeofenceDialog(QDialog):
@@ -417,19 +197,16 @@ class GeofenceDialog(QDialog):
         if not self._width_touched:
             # A box drawn along a road stands for that much corridor.
             self.width_spin.blockSignals(True)
-            self.width_spin.setValue(max(1, round(rect_half_width_m(self._rect))))
+            self.width_spin.setValue(corridor_width_for_box(self._rect))
             self.width_spin.blockSignals(False)
-        if self.kind() is FenceKind.CORRIDOR:
-            self._fill_shapes(prefer=None if self._line is not None else Shape.CENTRE_LINE)
-        else:
-            self._fill_shapes(prefer=Shape.RECTANGLE)
+        self._fill_shapes(prefer=self._preferred("box"))
         self._changed()
 
     def set_route(self, line: np.ndarray) -> None:
         """A route clicked on the map (mercator points)."""
         self._line = clean_line(line)
         self.kind_box.setCurrentIndex(self.kind_box.findData(FenceKind.CORRIDOR.value))
-        self._fill_shapes(prefer=Shape.LINE)
+        self._fill_shapes(prefer=self._preferred("route"))
         self._changed()
 
     # ---- reading the form -----------------------------------------------------------
@@ -534,16 +311,14 @@ class GeofenceDialog(QDialog):
         kind = self.kind()
         self._form.setRowVisible(self.minutes_spin, kind is FenceKind.PARKING)
         self._form.setRowVisible(self.width_spin, kind is FenceKind.CORRIDOR)
-        if kind is FenceKind.CORRIDOR:
-            # A clicked route if there is one, else the drawn box's long axis.
-            prefer = Shape.LINE if self._line is not None or self._rect is None \
-                else Shape.CENTRE_LINE
-            self._fill_shapes(prefer=prefer)
-        else:
-            self._fill_shapes()
+        self._fill_shapes(prefer=self._preferred())
         self.draw_button.setText(self.tr("Draw the route on the map") if kind is FenceKind.CORRIDOR
                                  else self.tr("Draw on the map again"))
         self._changed()
+
+    def _preferred(self, just_drawn: str | None = None) -> Shape | None:
+        return preferred_shape(self.kind(), self._line is not None, self._rect is not None,
+                               just_drawn)
 
     def _fill_shapes(self, prefer: Shape | None = None) -> None:
         current = self.shape_box.currentData()
@@ -602,4 +377,4 @@ class GeofenceDialog(QDialog):
         self.drawRequested.emit("line" if self.kind() is FenceKind.CORRIDOR else "box")
 
 
-__all__ = ["DrawingPreview", "GeofenceDialog", "GeofenceDrawing"]
+__all__ = ["GeofenceDialog"]

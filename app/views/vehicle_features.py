@@ -30,8 +30,9 @@ from app.store.replica import ChangeSummary, LocalStore
 from app.store.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
 from app.sync.live import LinkError, VehicleDriver, VehicleLink
 from app.views.alarm_panel import AlarmPanel
-from app.views.geofence_dialog import GeofenceDialog, GeofenceDrawing
+from app.views.geofence_dialog import GeofenceDialog
 from app.views.map.canvas import MapSelection
+from app.views.map.drawing import GeofenceDrawing
 from app.views.map.track_layer import TrackOverlay
 from app.views.replay_panel import ReplayWindow
 from app.views.tables import list_table

@@ -15,16 +15,19 @@ from core.coords import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02
 from core.geo import lonlat_to_mercator
 from core.geofence_shapes import (
     CELLS_MAX,
+    SHAPES,
     DraftError,
     FenceKind,
     GeofenceDraft,
     Problem,
     Shape,
     clean_line,
+    corridor_width_for_box,
     ground_scale,
     line_length_m,
     line_string,
     normal_rect,
+    preferred_shape,
     rect_centre_line,
     rect_half_width_m,
     rect_polygon,
@@ -206,3 +209,37 @@ def test_each_draft_has_its_own_id_and_keeps_it():
     a, b = GeofenceDraft(name="a", rect=cell_rect()), GeofenceDraft(name="a", rect=cell_rect())
     assert a.geofence_id != b.geofence_id
     assert a.payload()["geofence_id"] == a.payload()["geofence_id"] == a.geofence_id
+
+
+def test_the_shape_preselected_follows_what_was_drawn_last():
+    corridor, forbidden, parking = FenceKind.CORRIDOR, FenceKind.FORBIDDEN, FenceKind.PARKING
+    # A route clicked is what a corridor follows, whatever was there before.
+    assert preferred_shape(corridor, has_line=True, has_rect=True, just_drawn="route") is Shape.LINE
+    # A box for a corridor stands for its centre line, unless a route was clicked already.
+    assert preferred_shape(corridor, False, True, "box") is Shape.CENTRE_LINE
+    assert preferred_shape(corridor, True, True, "box") is None
+    # A box for an area is the area; for a parking limit too.
+    assert preferred_shape(forbidden, False, True, "box") is Shape.RECTANGLE
+    assert preferred_shape(parking, True, True, "box") is Shape.RECTANGLE
+    # Switching to corridor: the route if any (or nothing drawn yet), else the box's axis.
+    assert preferred_shape(corridor, True, True) is Shape.LINE
+    assert preferred_shape(corridor, False, False) is Shape.LINE
+    assert preferred_shape(corridor, False, True) is Shape.CENTRE_LINE
+    # Switching to an area kind keeps the operator's choice.
+    assert preferred_shape(forbidden, True, True) is None
+    # Every preselection is one the kind offers.
+    for kind in FenceKind:
+        for line in (False, True):
+            for rect in (False, True):
+                for drawn in (None, "box", "route"):
+                    shape = preferred_shape(kind, line, rect, drawn)
+                    if drawn != "route":
+                        assert shape is None or shape in SHAPES[kind]
+
+
+def test_a_box_proposes_half_its_short_side_as_the_corridor_width():
+    x, y = lonlat_to_mercator(114.93, 25.85)
+    long_thin = (x, y, x + 400.0, y + 60.0)  # mercator metres; ground is a little shorter
+    width = corridor_width_for_box(long_thin)
+    assert width == round(rect_half_width_m(long_thin)) and 20 <= width <= 30
+    assert corridor_width_for_box((x, y, x + 0.4, y + 0.4)) == 1  # never 0: the form refuses 0

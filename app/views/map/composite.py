@@ -2,7 +2,7 @@
 
 ``StaticScene`` holds everything that does not move and renders any device
 rectangle of it with a QPainter.  The map view keeps the result as one
-opaque image per zoom level (app/views/map/canvas.py ``_StaticLayer``) and
+opaque image per zoom level (app/views/map/static_layer.py ``StaticLayer``) and
 only blits it while vehicles move; a pan renders just the strip it
 uncovers, a tile that arrives re-renders just its square.
 

@@ -29,8 +29,9 @@ from app.runtime.basemaps import NONE, MapSettings
 from app.store.mbtiles import MBTilesError, MBTilesFile
 from app.store.replica import LocalStore
 from app.store.tile_sources import MBTilesSource
-from app.views.map.canvas import STYLE, DistrictMapView
+from app.views.map.canvas import DistrictMapView
 from app.views.map.controller import MapLayersController
+from app.views.map.style import STYLE
 from app.views.map.tiles import TileProvider
 from core.coords import wgs84_to_gcj02
 from core.geo import CellIndex, cut_cells, district_from_geojson

@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTranslator
 from PySide6.QtGui import QColor, QImage
 
-from app.views.map.canvas import (
+from app.views.map.canvas import DistrictMapView
+from app.views.map.style import (
     SLA_DUE_SOON,
     SLA_NORMAL,
     SLA_OVERDUE,
@@ -22,7 +23,6 @@ from app.views.map.canvas import (
     VEHICLE_LIVE,
     VEHICLE_OFFLINE,
     VEHICLE_STALE,
-    DistrictMapView,
 )
 from core.positions import VehicleKind
 
@@ -504,7 +504,7 @@ def test_cell_codes_are_written_at_close_zoom_only(view):
 
 
 def test_alarms_are_rings_in_the_severity_colour(view, qtbot):
-    from app.views.map.canvas import ALARM_CRITICAL, ALARM_MINOR
+    from app.views.map.style import ALARM_CRITICAL, ALARM_MINOR
 
     x, y = _centre(20, 20)
     view.set_alarms([x, x + 2000], [y, y], [ALARM_CRITICAL, ALARM_MINOR], ["V1", "V2"])
