@@ -357,11 +357,14 @@ class ServerClient:
             else:
                 conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port,
                                                   timeout=wait_s + self.timeouts.read_s)
-            with self._lock:
-                if self._polls_cancelled:
-                    raise NetworkError("unreachable", f"{what}: cancelled", kind="cancelled")
-                self._polls.add(conn)
             try:
+                # Connected before it is registered, so ``cancel_long_polls``
+                # always finds a socket to cut.
+                conn.connect()
+                with self._lock:
+                    if self._polls_cancelled:
+                        raise NetworkError("unreachable", f"{what}: cancelled", kind="cancelled")
+                    self._polls.add(conn)
                 conn.request("GET", target, headers={"Authorization": f"Bearer {token}"} if token else {})
                 response = conn.getresponse()
                 return response.status, response.read()
@@ -389,6 +392,10 @@ class ServerClient:
         if not isinstance(body, dict):
             raise ProtocolError("bad_reply", f"{what}: reply is not a JSON object", request=what)
         return body
+
+    def long_polls_in_flight(self) -> int:
+        with self._lock:
+            return len(self._polls)
 
     def cancel_long_polls(self) -> None:
         """Cut every long-poll in flight, and refuse new ones (any thread)."""

@@ -106,7 +106,7 @@ class ClientServices:
         if self.driver is not None:
             self.driver.wake()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Stop the services the session started (UI thread)."""
         if self.vehicles is not None:
             self.vehicles.stop()
@@ -115,7 +115,7 @@ class ClientServices:
         self.replay.close()
         if self.queue_counter is not None:
             counter = self.queue_counter
-            counter.worker.submit(counter.close)
+            await counter.worker.run(counter.close)  # its store belongs to the worker's thread
             counter.worker.shutdown(wait=False)
 
 
@@ -192,7 +192,7 @@ class ClientSession:
 
     async def close(self) -> None:
         if self._services is not None:
-            self._services.close()
+            await self._services.close()
         await self.driver.stop()
         self.client.close()
         self.store.close()

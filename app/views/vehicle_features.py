@@ -304,8 +304,12 @@ class VehicleFeatures(QObject):
 
         def failed(exc: BaseException) -> None:
             problem = exc.problem if isinstance(exc, ProblemError) else Problem("unexpected", str(exc))
-            kind = "unreachable" if problem.code in ("unreachable", "timeout") else "refused"
-            on_error(kind, problem_text(problem))
+            if problem.code in ("unreachable", "timeout"):
+                on_error("unreachable", problem_text(problem))
+            elif problem.code == "geofence_refused":  # the dialog words the refusal around the detail
+                on_error("refused", str(problem.params.get("detail", "")))
+            else:
+                on_error("refused", problem_text(problem))
 
         self.link_driver.worker.submit(self.link_driver.link.save_geofence, payload,
                                        on_done=on_done, on_error=failed)
