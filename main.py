@@ -40,22 +40,22 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
     from PySide6.QtCore import qVersion
     from PySide6.QtGui import QFont, QRawFont
 
+    from app.net.client import ServerClient
     from app.runtime.session import ClientConfig
     from app.store.replica import LocalStore
-    from app.sync.engine import SyncEngine
 
     config = ClientConfig(args.server, args.store, args.workstation)
     assert config.store_path is not None
     store = LocalStore(config.store_path)
     counts = store.row_counts()
-    engine = SyncEngine(config.store_path, config.server_url, config.workstation)
+    client = ServerClient(config.server_url, config.workstation, timeouts=config.timeouts)
     try:
-        health = engine.health()
+        health = client.call("GET", "/api/health")
         reachable, server_info = True, health
     except Exception as exc:  # the report says why, whatever it is
         reachable, server_info = False, {"error": f"{type(exc).__name__}: {exc}"}
     finally:
-        engine.close()
+        client.close()
     cjk_ok = False
     if font_family:
         raw = QRawFont.fromFont(QFont(font_family))
@@ -78,6 +78,7 @@ async def run_client(args: argparse.Namespace, app) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     from app.runtime.session import ClientConfig, ClientSession, SignInError
+    from app.views.labels import problem_text
     from app.views.login_dialog import LoginDialog
     from app.views.main_window import MainWindow
 
@@ -104,9 +105,8 @@ async def run_client(args: argparse.Namespace, app) -> int:
             if args.screenshot:
                 print(f"sign-in failed: {exc}", file=sys.stderr)
                 return 1
-            message, username, password = str(exc), None, None
-    assert session.desk is not None
-    window = MainWindow(session.desk, session.driver)
+            message, username, password = problem_text(exc.problem), None, None
+    window = MainWindow(session.services)
     window.show()
     if session.offline_sign_in:
         # Said once, without blocking: a modal exec() here would nest an event loop in this coroutine.

@@ -144,14 +144,17 @@ def measure(path: Path) -> None:
 
 
 async def _measure(app, path: Path) -> None:
+    from app.runtime.background import Worker
     from app.services.desk import CaseDesk
-    from app.services.queue import QueueQuery
+    from app.services.queue import BackgroundCounter, QueueQuery
     from app.store.replica import LocalStore
     from app.views.queue_bar import QueuePanel
 
     store = LocalStore(path)
     user = store.user("dispatcher") or {"username": "dispatcher", "role": "dispatcher"}
-    panel = QueuePanel(CaseDesk(store, "BENCH", user), background=True)
+    # Counted on a worker, as the session does (app/runtime/session.py).
+    counter = BackgroundCounter(store.path, user, Worker("queue"))
+    panel = QueuePanel(CaseDesk(store, "BENCH", user), counter=counter)
     panel.resize(*PANEL_SIZE)
     panel.show()
     await asyncio.sleep(0.2)  # shown and painted once
@@ -236,8 +239,8 @@ async def _measure(app, path: Path) -> None:
     _log(f"queue: {model.rowCount()} rows loaded after scrolling")
     emit(NAME, "client_rss_mb", _rss_mb(), "MB")
     panel.close()
-    if panel.worker is not None:
-        panel.worker.shutdown(wait=True)
+    await counter.worker.run(counter.close)
+    counter.worker.shutdown(wait=True)
     store.close()
 
 

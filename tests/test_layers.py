@@ -63,6 +63,10 @@ def test_a_planted_violation_fails_the_build(tree_copy, path, planted, contract)
     assert contract in broken, result.stdout[-3000:]
 
 
+def files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
 def _views_and_services() -> list[Path]:
     return sorted(p for d in ("app/views", "app/services", "app/store") for p in (ROOT / d).rglob("*.py"))
 
@@ -97,3 +101,30 @@ def test_only_main_starts_the_views():
                     [node.module or ""] if isinstance(node, ast.ImportFrom) else []
                 bad += [f"{path.relative_to(ROOT)} imports {n}" for n in names if n.startswith("app.views")]
     assert bad == [] or all(p.startswith("benchmarks") for p in bad), bad
+
+
+# What only the composition root (app/runtime/session.py) builds.
+BUILT_ONCE = ("ServerClient", "SyncEngine", "SyncDriver", "VehicleLink", "VehicleDriver", "AttachmentTransport",
+              "AttachmentService", "LocalStore", "Worker", "BackgroundCounter", "ReplayJobs")
+# The tile provider's workers: the one background API (issue 10) replaces them.
+BUILT_IN_VIEWS_FOR_NOW = {("app/views/map/tiles.py", "Worker")}
+
+
+def test_no_view_builds_a_client_a_worker_or_a_store():
+    bad = []
+    for path in files("app/views"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                where = str(path.relative_to(ROOT))
+                if name in BUILT_ONCE and (where, name) not in BUILT_IN_VIEWS_FOR_NOW:
+                    bad.append(f"{where}:{node.lineno} builds {name}")
+    assert bad == []
+
+
+def test_nobody_reaches_into_the_engine_or_the_credentials():
+    bad = []
+    for path in files("app") + [ROOT / "main.py"]:
+        text = path.read_text(encoding="utf-8")
+        bad += [f"{path.relative_to(ROOT)}: {word}" for word in ("_credentials", "driver.engine") if word in text]
+    assert bad == []

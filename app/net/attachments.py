@@ -1,9 +1,10 @@
 """Attachment transfers: upload a file to a case, download one by id.
 
 Threading: blocking; used from the attachment worker's thread
-(app/services/attachments.py), never from the UI thread.  It has its own HTTP
-session and borrows the signed-in session's token.  Every request has a
-timeout; a download is streamed, bounded by the size limit, and checked
+(app/services/attachments.py), never from the UI thread.  Its calls go
+through the session's ``ServerClient`` (app/net/client.py): the token, the
+one re-sign-in after a 401, the upload timeouts, and that thread's own HTTP
+session.  A download is streamed, bounded by the size limit, and checked
 against its SHA-256 before it is moved into the cache, so a cut or corrupt
 transfer leaves nothing behind.
 """
@@ -14,41 +15,44 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from app.net.client import AuthError, NetworkError, ServerClient
 from core import attachments as rules
+from core.problems import ProblemError
 
-CONNECT_TIMEOUT_S = 3.0
-READ_TIMEOUT_S = 60.0
+# The server read the request and refused it; its reply says why.
+REFUSALS = (400, 403, 404, 409, 413, 415, 422)
 
 
-class TransferError(Exception):
+class TransferError(ProblemError):
     """An upload or download failed; ``code`` says why (for the operator)."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
         self.message = message
 
 
 class AttachmentTransport:
-    def __init__(self, server_url: str, token: Callable[[], str | None]):
-        self.server_url = server_url.rstrip("/")
-        self._token = token
-        self._http = requests.Session()
+    def __init__(self, client: ServerClient):
+        self.client = client
 
     def close(self) -> None:
-        self._http.close()
+        """Nothing of its own to close: the session's client owns the connections."""
 
-    def _headers(self) -> dict[str, str]:
-        token = self._token()
-        if not token:
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if not self.client.can_sign_in:
             raise TransferError("signed_out", "not signed in to the server")
-        return {"Authorization": f"Bearer {token}"}
+        try:
+            return self.client.request(method, path, accept=REFUSALS,
+                                       read_s=self.client.timeouts.upload_read_s, **kwargs)
+        except NetworkError as exc:
+            raise TransferError("unreachable", f"the server cannot be reached: {exc}") from exc
+        except AuthError as exc:
+            raise TransferError("signed_out", str(exc)) from exc
 
     def upload(self, case_id: str, path: Path, content_type: str | None = None) -> dict[str, Any]:
         """Send ``path`` as an attachment of ``case_id``; checked here first by
@@ -65,28 +69,21 @@ class AttachmentTransport:
         except rules.AttachmentError as exc:
             raise TransferError(exc.code, exc.message) from exc
         data = path.read_bytes()
-        try:
-            reply = self._http.post(f"{self.server_url}/api/cases/{case_id}/attachments",
-                                    params={"filename": path.name}, data=data,
-                                    headers={**self._headers(), "Content-Type": content_type},
-                                    timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransferError("unreachable", f"the server cannot be reached: {type(exc).__name__}") from exc
+        reply = self._request("POST", f"/api/cases/{case_id}/attachments", params={"filename": path.name},
+                              data=data, headers={"Content-Type": content_type})
         if reply.status_code != 201:
             raise _refusal(reply)
-        body = reply.json()
+        try:
+            body = reply.json()
+        except ValueError:
+            body = None
         if not isinstance(body, dict) or "attachment_id" not in body:
             raise TransferError("protocol", "the server's answer lacks the attachment")
         return body
 
     def download(self, attachment_id: str, sha256: str, dest: Path) -> Path:
         """Fetch an attachment into ``dest`` (written whole, or not at all)."""
-        try:
-            reply = self._http.get(f"{self.server_url}/api/attachments/{attachment_id}",
-                                   headers=self._headers(), stream=True,
-                                   timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransferError("unreachable", f"the server cannot be reached: {type(exc).__name__}") from exc
+        reply = self._request("GET", f"/api/attachments/{attachment_id}", stream=True)
         with reply:
             if reply.status_code != 200:
                 raise _refusal(reply)

@@ -13,16 +13,21 @@ keeps every tile it has seen.  After a failure the source stops asking the
 server for ``offline_backoff_s`` and answers from the cache alone, so an
 outage costs one timeout, not one per tile.
 
+Tile servers are third parties: a source never sends the central server's
+token, but it takes its sessions (TLS trust) and timeout from the session's
+``ServerClient`` when the composition root gives them (``session_factory``,
+``timeout_s``; see app/runtime/basemaps.py ``open_source``).
+
 Threading: ``read`` runs on the tile workers' threads (app.runtime.background.Worker
 via app/views/map/tiles.py TileProvider), never on the GUI thread; each thread has
-its own requests session.
+its own requests session (requests sessions are not thread-safe).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import requests
 
@@ -73,6 +78,7 @@ class HttpTileSource:
         timeout_s: float = 5.0,
         offline_backoff_s: float = 30.0,
         headers: dict[str, str] | None = None,
+        session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
         if not templates:
             raise TileError("a tile server needs at least one URL template")
@@ -94,7 +100,9 @@ class HttpTileSource:
         self._timeout_s = timeout_s
         self._backoff_s = offline_backoff_s
         self._headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        self._new_session = session_factory
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []
         self._offline_until = 0.0
         self._lock = threading.Lock()
         self.fetched = 0  # tiles that came over the network (tests and the status line)
@@ -102,9 +110,11 @@ class HttpTileSource:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = self._new_session()
             session.headers.update(self._headers)
             self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
         return session
 
     def read(self, z: int, x: int, y: int) -> list[bytes]:
@@ -176,6 +186,9 @@ class HttpTileSource:
         return reply.content
 
     def close(self) -> None:
-        session = getattr(self._local, "session", None)
-        if session is not None:
+        """Close every worker thread's session (once their reads have ended)."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
             session.close()
+        self._local = threading.local()

@@ -19,12 +19,14 @@ quick, and never touches the network.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from app.net.client import ServerClient
 from app.net.tiles import TIANDITU_SUBDOMAINS, HttpTileSource, tianditu_layers
 from app.store.mbtiles import MBTilesError, MBTilesFile
 from app.store.tile_sources import DiskTileCache, MBTilesSource, TileSource
@@ -34,6 +36,7 @@ __all__ = [
     "NONE",
     "BasemapChoice",
     "BasemapError",
+    "BasemapOpener",
     "MapSettings",
     "basemap_choices",
     "open_source",
@@ -184,9 +187,20 @@ def basemap_choices(settings: MapSettings) -> list[BasemapChoice]:
     return out
 
 
-def open_source(choice: BasemapChoice, settings: MapSettings, cache_path: Path) -> TileSource:
+# What the map's controller is handed to open a basemap: ``open_source`` with
+# the session's client bound (app/runtime/session.py).
+BasemapOpener = Callable[["BasemapChoice", "MapSettings", Path], TileSource]
+
+
+def open_source(choice: BasemapChoice, settings: MapSettings, cache_path: Path,
+                client: ServerClient | None = None) -> TileSource:
     """A tile source for the choice.  Raises BasemapError naming the problem;
-    opens nothing over the network (tiles are fetched later, on workers)."""
+    opens nothing over the network (tiles are fetched later, on workers).
+    Server tiles take ``client``'s sessions (TLS trust) and tile timeout, never
+    its token; the composition root binds it (``ClientServices.open_basemap``)."""
+    http: dict[str, Any] = {}
+    if client is not None:
+        http = {"session_factory": client.new_session, "timeout_s": client.timeouts.tile_s}
     if choice.kind == "mbtiles":
         try:
             file = MBTilesFile(choice.detail)
@@ -203,7 +217,7 @@ def open_source(choice: BasemapChoice, settings: MapSettings, cache_path: Path) 
             raise BasemapError("no_key", "Tianditu", str(exc), exc) from exc
         return HttpTileSource(
             choice.id, "Tianditu", templates, Datum.CGCS2000, DiskTileCache(cache_path, settings.cache_bytes),
-            subdomains=TIANDITU_SUBDOMAINS, min_zoom=1, max_zoom=18, attribution="© Tianditu",
+            subdomains=TIANDITU_SUBDOMAINS, min_zoom=1, max_zoom=18, attribution="© Tianditu", **http,
         )
     if choice.kind == "xyz":
         entry = next((x for x in settings.xyz_servers if x["id"] == choice.detail), None)
@@ -220,7 +234,7 @@ def open_source(choice: BasemapChoice, settings: MapSettings, cache_path: Path) 
                 choice.id, choice.name, urls, choice.datum, DiskTileCache(cache_path, settings.cache_bytes),
                 subdomains=str(entry.get("subdomains") or ""),
                 min_zoom=int(entry.get("min_zoom", 0)), max_zoom=int(entry.get("max_zoom", 18)),
-                attribution=str(entry.get("attribution") or ""),
+                attribution=str(entry.get("attribution") or ""), **http,
             )
         except (TileError, TypeError, ValueError) as exc:
             raise BasemapError("bad_server", choice.name, f"{choice.name}: {exc}", exc) from exc

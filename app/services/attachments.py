@@ -32,11 +32,6 @@ class AttachmentService:
         self.cache_dir = store.path.parent / f"{store.path.stem}.attachments"
         self._worker: Worker | None = None
 
-    @classmethod
-    def for_engine(cls, store: LocalStore, engine: Any) -> AttachmentService:
-        """Transfers that borrow a ``SyncEngine``'s server and token."""
-        return cls(store, AttachmentTransport(engine.server_url, engine.bearer))
-
     @property
     def online_capable(self) -> bool:
         return self.transport is not None

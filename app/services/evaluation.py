@@ -251,8 +251,10 @@ class EvaluationJobs:
             def close_remote() -> None:
                 if self._remote is not None:
                     self._remote.store.close()
-            self.worker.submit(close_remote)
-            self.worker.shutdown(wait=False)
+            worker = self.worker
+            # Shut the worker down once its store is closed, not before the close has run.
+            worker.submit(close_remote, on_done=lambda _r: worker.shutdown(wait=False),
+                          on_error=lambda _e: worker.shutdown(wait=False))
 
 
 # ---- the table and its exports ------------------------------------------------------

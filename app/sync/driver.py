@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.runtime.background import Worker
 from app.sync.engine import ProtocolError, SyncEngine, SyncReport
+from core.problems import Problem, ProblemError
 from core.timeutil import now_cst, now_iso, to_iso
 
 ONLINE_INTERVAL_S = 1.0  # polling when the server offers no long-poll
@@ -48,7 +49,7 @@ class SyncStatus:
     online: bool
     since: str  # when the current online/offline state began
     last_sync: str | None  # last fully successful round
-    error: str | None
+    error: Problem | None  # translated by code in the views (app/views/labels.py problem_text)
     signed_in: bool
     next_retry_at: str | None = None  # when offline: the next attempt
     next_retry_in_s: float | None = None
@@ -64,7 +65,7 @@ class SyncDriver(QObject):
     storeChanged = Signal(object)  # ChangeSummary
     healthChanged = Signal(object)  # app.sync.health.HealthFacts
     integrityChecked = Signal(object)  # app.store.integrity.IntegrityReport, or an Exception
-    signInDone = Signal(object)  # None, or why the server refused
+    signInDone = Signal(object)  # None, or the Problem: why the server refused
 
     def __init__(self, engine: SyncEngine, parent: QObject | None = None):
         super().__init__(parent)
@@ -86,7 +87,7 @@ class SyncDriver(QObject):
 
     def start(self, username: str | None = None, password: str | None = None) -> None:
         if username is not None and password is not None:
-            self.engine._credentials = (username, password)
+            self.engine.remember(username, password)
         self._task = asyncio.get_event_loop().create_task(self._run())
 
     def wake(self) -> None:
@@ -147,7 +148,7 @@ class SyncDriver(QObject):
         if self._watch in done:
             watch, self._watch = self._watch, None
             error = watch.exception()
-            if isinstance(error, ProtocolError) and "HTTP 404" in str(error):
+            if isinstance(error, ProtocolError) and error.params.get("status") == 404:
                 self._watch_supported = False  # an older server: poll instead
             # News (or a broken long-poll, which the round will diagnose);
             # keep rounds apart while positions stream in.
@@ -195,8 +196,11 @@ class SyncDriver(QObject):
             self.signInDone.emit(None)
             self.wake()
 
-        self.worker.submit(self.engine.login, username, password, on_done=done,
-                           on_error=lambda exc: self.signInDone.emit(str(exc) or type(exc).__name__))
+        def failed(exc: BaseException) -> None:
+            self.signInDone.emit(exc.problem if isinstance(exc, ProblemError)
+                                 else Problem("unexpected", f"{type(exc).__name__}: {exc}"))
+
+        self.worker.submit(self.engine.login, username, password, on_done=done, on_error=failed)
 
     def request_integrity_check(self) -> None:
         """Catch up and compare with the server; emits ``integrityChecked``

@@ -1,69 +1,57 @@
 """The sync engine: push the outbox, pull the change feed, fetch positions.
 
+Its neighbours: the HTTP, the token and the one re-sign-in are
+``ServerClient``'s (app/net/client.py); the first download from a snapshot
+is app/sync/snapshot.py; the offline verifier app/sync/credentials.py; the
+shape of the server's replies app/sync/replies.py.
+
 Threading: blocking.  A ``SyncEngine`` is used from ONE worker thread (the
 driver's single-thread executor) and opens its own ``LocalStore`` there; it
 never touches Qt.  The one exception is ``watch``, which the driver runs on
-a second worker: it only long-polls (its own HTTP session) and touches no
-store.  Every request has a timeout.  A reply that does not have the
-expected shape raises ``ProtocolError`` before anything is written, so a
-malformed reply changes nothing.
+a second worker: it only long-polls (through the client, which gives each
+thread its own HTTP session) and touches no store.  A reply that does not
+have the expected shape raises ``ProtocolError`` before anything is
+written, so a malformed reply changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
-import json
-import os
-import socket
-import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
-import orjson
-import requests
-
+from app.net.client import AuthError, NetworkError, ProtocolError, ServerClient, ServerError
 from app.store import bulk_load
 from app.store.ledger import OutboxLedger
-from app.store.replica import ChangeSummary, LocalStore, StoreError
+from app.store.replica import ChangeSummary, LocalStore
+from app.sync import replies
+from app.sync.credentials import OfflineVerifier
 from app.sync.health import HealthFacts
-from core.passwords import hash_password, verify_password
+from app.sync.snapshot import download_snapshot
+from core.problems import Problem
 from core.timeutil import now_iso
 
-CONNECT_TIMEOUT_S = 2.0
-READ_TIMEOUT_S = 15.0
 PAGE_SIZE = 20000  # the server's largest page: a million-row download in 50 requests
 MAX_PAGES_PER_SYNC = 100  # keep one round bounded (2,000,000 changes); the next one goes on
 PUSH_BATCH = 500
-SNAPSHOT_READ_TIMEOUT_S = 180.0  # the server builds the file before it answers (PostgreSQL: slow)
 POSITION_PAGE = 20000
 MAX_POSITION_PAGES = 50
-WATCH_TIMEOUT_S = 20.0  # long-poll; below READ_TIMEOUT_S + the server's answer time
 CLOCK_EVERY_S = 30.0
 
+# Offline: a refused, timed-out or cut connection (ServerClient wraps them all).
+NETWORK_ERRORS = (NetworkError,)
 
-# A refused or timed-out connection, and also one cut in the middle of a
-# reply (ChunkedEncodingError is not a ConnectionError): all mean "offline".
-NETWORK_ERRORS = (requests.RequestException,)
-
-
-class ProtocolError(Exception):
-    """The server answered, but not with what the API promises."""
-
-
-class AuthError(Exception):
-    """The server refused the credentials."""
+__all__ = ["NETWORK_ERRORS", "AuthError", "NetworkError", "ProtocolError", "SyncEngine", "SyncReport"]
 
 
 @dataclass
 class SyncReport:
     online: bool
-    error: str | None = None
+    error: Problem | None = None  # why the round failed; the views translate it by code
     auth_failed: bool = False  # the server refused the stored credentials: sign in again
     pushed: int = 0
     pulled: int = 0
@@ -80,19 +68,18 @@ class SyncReport:
 
 
 class SyncEngine:
-    def __init__(self, store_path: str | Path, server_url: str, workstation: str):
+    def __init__(self, store_path: str | Path, server: ServerClient | str, workstation: str | None = None):
+        """``server``: the session's ``ServerClient``, or a URL for an engine
+        with a client of its own (tools, benchmarks, tests)."""
         self.store_path = Path(store_path)
-        self.server_url = server_url.rstrip("/")
-        self.workstation = workstation
+        if isinstance(server, ServerClient):
+            self.client, self._owns_client = server, False
+        else:
+            self.client, self._owns_client = ServerClient(server, workstation or "WS"), True
+        self.workstation = self.client.workstation
         self._store: LocalStore | None = None
-        self._http = requests.Session()
-        self._prefetch_http = requests.Session()
         self._prefetch: ThreadPoolExecutor | None = None
         self._indexer: threading.Thread | None = None
-        self._watch_conn: http.client.HTTPConnection | None = None
-        self._watch_cancelled = False
-        self._token: str | None = None
-        self._credentials: tuple[str, str] | None = None
         self.user: dict[str, Any] | None = None
         self.offline_user = False  # signed in against the local verifier only
         self.last_pull_at: str | None = None
@@ -112,98 +99,52 @@ class SyncEngine:
     def ledger(self) -> OutboxLedger:
         return OutboxLedger(self.store)
 
+    @property
+    def verifier(self) -> OfflineVerifier:
+        return OfflineVerifier(self.store)
+
     def close(self) -> None:
-        self._http.close()
-        self._prefetch_http.close()
         if self._prefetch is not None:
             self._prefetch.shutdown(wait=True)
+        if self._owns_client:
+            self.client.close()
         if self._store is not None:
             self._store.close()
 
-    # ---- HTTP ---------------------------------------------------------------
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self.client.call(method, path, **kwargs)
 
-    def _send(self, method: str, path: str, *, session: requests.Session | None = None,
-              read_timeout: float = READ_TIMEOUT_S, accept: tuple[int, ...] = (),
-              **kwargs: Any) -> requests.Response:
-        """One request with this session's token, signing in again once on a
-        401; ``AuthError`` on a refusal, ``ProtocolError`` on any other
-        error status except those in ``accept``."""
-        http = session or self._http
-        headers = kwargs.pop("headers", {})
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        response = http.request(method, self.server_url + path, headers=headers,
-                                timeout=(CONNECT_TIMEOUT_S, read_timeout), **kwargs)
-        if response.status_code == 401 and self._credentials and path != "/api/login":
-            response.close()
-            self.login(*self._credentials, session=http)
-            headers["Authorization"] = f"Bearer {self._token}"
-            response = http.request(method, self.server_url + path, headers=headers,
-                                    timeout=(CONNECT_TIMEOUT_S, read_timeout), **kwargs)
-        if response.status_code in accept:
-            return response
-        if response.status_code == 401:
-            raise AuthError(_detail(response))
-        if response.status_code >= 400:
-            raise ProtocolError(f"{method} {path}: HTTP {response.status_code}: {_detail(response)}")
-        return response
+    # ---- signing in -----------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, session: requests.Session | None = None,
-                 read_timeout: float = READ_TIMEOUT_S, **kwargs: Any) -> dict[str, Any]:
-        response = self._send(method, path, session=session, read_timeout=read_timeout, **kwargs)
-        try:
-            body = orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise ProtocolError(f"{method} {path}: reply is not JSON") from exc
-        if not isinstance(body, dict):
-            raise ProtocolError(f"{method} {path}: reply is not a JSON object")
-        return body
-
-    def login(self, username: str, password: str, *, session: requests.Session | None = None) -> dict[str, Any]:
-        body = self._request("POST", "/api/login", session=session, json={
-            "username": username, "password": password, "workstation": self.workstation})
-        token, user = body.get("token"), body.get("user")
-        if not isinstance(token, str) or not isinstance(user, dict) or "role" not in user:
-            raise ProtocolError("login reply lacks token or user")
-        self._token = token
-        self._credentials = (username, password)
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        user = self.client.login(username, password)
         self.user = user
         self.offline_user = False
-        if session is None or session is self._http:
-            self.store.set_state(f"user:{username}", json.dumps(user, ensure_ascii=False))
-            # Lets this operator unlock the workstation during an outage.
-            self.store.set_state(f"offline_login:{username}", hash_password(password))
+        # Lets this operator unlock the workstation during an outage.
+        self.verifier.remember(username, password, user)
         return user
 
     def offline_login(self, username: str, password: str) -> dict[str, Any] | None:
         """Sign in without the server: only an operator who signed in here
         before, with the same password.  Commands still go to the server,
         which checks them (and the password) when it is back."""
-        verifier = self.store.get_state(f"offline_login:{username}")
-        known = self.store.get_state(f"user:{username}")
-        if not verifier or not known or not verify_password(password, verifier):
+        user = self.verifier.check(username, password)
+        if user is None:
             return None
-        user = json.loads(known)
-        self._credentials = (username, password)
+        self.client.remember(username, password)
         self.user = user
         self.offline_user = True
         return dict(user)
 
+    def remember(self, username: str, password: str) -> None:
+        """Sign in as this operator at the next round."""
+        self.client.remember(username, password)
+
     def known_operators(self) -> list[dict[str, Any]]:
-        """Operators who may unlock this workstation offline (signed in here before)."""
-        out = []
-        for key, value in self.ledger.states_with_prefix("user:").items():
-            username = key.removeprefix("user:")
-            if self.store.get_state(f"offline_login:{username}"):
-                out.append(json.loads(value))
-        return sorted(out, key=lambda u: u.get("username", ""))
+        return self.verifier.known_operators()
 
     def health(self) -> dict[str, Any]:
-        return self._request("GET", "/api/health")
-
-    def bearer(self) -> str | None:
-        """This session's token, for transfers on other threads (attachments)."""
-        return self._token
+        return self._call("GET", "/api/health")
 
     # ---- one round ----------------------------------------------------------
 
@@ -212,8 +153,7 @@ class SyncEngine:
         trouble: the report says offline and why."""
         report = SyncReport(online=False)
         try:
-            self._ensure_signed_in(report)
-            if report.error:
+            if not self._ensure_signed_in(report):
                 return report
             self._push(report)
             self._push_audit()
@@ -221,19 +161,19 @@ class SyncEngine:
             self._fetch_positions(report)
             self._check_clock()
             report.online = True
-        except NETWORK_ERRORS as exc:
-            report.error = f"server unreachable: {type(exc).__name__}"
+        except NetworkError as exc:
+            report.error = exc.problem
         except AuthError as exc:
             report.online = True
             report.auth_failed = True
-            report.error = f"the server refused the sign-in of {self._operator()}: {exc}"
-            self._token = None
+            report.error = Problem("sign_in_refused", str(exc), {"user": self._operator()})
+            self.client.forget_token()
             # The password was changed (or revoked) centrally: it must no
             # longer unlock this workstation offline either.
-            self.store.set_state(f"offline_login:{self._operator()}", "")
+            self.verifier.revoke(self._operator())
         except ProtocolError as exc:
             report.online = True  # reachable, but something is wrong: say it
-            report.error = str(exc)
+            report.error = exc.problem
         self._finish(report)
         return report
 
@@ -241,30 +181,30 @@ class SyncEngine:
         """Push the outbox only (the benchmark and the ledger's "send now")."""
         report = SyncReport(online=False)
         try:
-            self._ensure_signed_in(report)
-            if not report.error:
+            if self._ensure_signed_in(report):
                 self._push(report)
                 report.online = True
-        except NETWORK_ERRORS as exc:
-            report.error = f"server unreachable: {type(exc).__name__}"
+        except NetworkError as exc:
+            report.error = exc.problem
         except (ProtocolError, AuthError) as exc:
             report.online = True
-            report.error = str(exc)
+            report.error = exc.problem
         self._finish(report)
         return report
 
     def _operator(self) -> str:
-        return self._credentials[0] if self._credentials else "?"
+        return self.client.operator or "?"
 
-    def _ensure_signed_in(self, report: SyncReport) -> None:
-        if self._token is not None:
-            return
-        if self._credentials is None:
-            report.error = "not signed in"
-            return
-        # After an offline sign-in this is where the server checks the
-        # password; a refusal raises AuthError and nothing is pushed.
-        self.login(*self._credentials)
+    def _ensure_signed_in(self, report: SyncReport) -> bool:
+        if not self.client.can_sign_in:
+            report.error = Problem("not_signed_in", "not signed in")
+            return False
+        if not self.client.signed_in:
+            # After an offline sign-in this is where the server checks the
+            # password; a refusal raises AuthError and nothing is pushed.
+            self.user = self.client.sign_in()
+            self.offline_user = False
+        return True
 
     def _finish(self, report: SyncReport) -> None:
         try:
@@ -282,16 +222,9 @@ class SyncEngine:
             asked = self.ledger.discarding(PUSH_BATCH)
             if not asked:
                 return
-            body = self._request("POST", "/api/sync/withdraw", json={"commands": asked})
-            results = body.get("results")
-            if not isinstance(results, list) or len(results) != len(asked):
-                raise ProtocolError("withdrawal reply does not answer every command")
-            sent = {a["command_id"] for a in asked}
-            for result in results:
-                if not isinstance(result, dict) or result.get("command_id") not in sent:
-                    raise ProtocolError("withdrawal reply names a command that was not sent")
-                if result.get("outcome") not in ("withdrawn", "accepted", "rejected"):
-                    raise ProtocolError(f"withdrawal reply has outcome {result.get('outcome')!r}")
+            body = self._call("POST", "/api/sync/withdraw", json={"commands": asked})
+            results = replies.check_results("POST /api/sync/withdraw", body, {a["command_id"] for a in asked},
+                                            ("withdrawn", "accepted", "rejected"))
             report.summary.merge(self.ledger.record_withdrawals(results))
             if len(asked) < PUSH_BATCH:
                 return
@@ -302,17 +235,11 @@ class SyncEngine:
             pending = self.store.pending_commands(PUSH_BATCH)
             if not pending:
                 return
-            body = self._request("POST", "/api/commands",
-                                 json={"commands": [e.command.to_dict() for e in pending]})
-            results = body.get("results")
-            if not isinstance(results, list) or len(results) != len(pending):
-                raise ProtocolError("command reply does not answer every command")
-            sent = {e.command.command_id for e in pending}
-            for result in results:
-                if not isinstance(result, dict) or result.get("command_id") not in sent:
-                    raise ProtocolError("command reply names a command that was not sent")
-                if result.get("outcome") not in ("accepted", "rejected", "withdrawn"):
-                    raise ProtocolError(f"command reply has outcome {result.get('outcome')!r}")
+            body = self._call("POST", "/api/commands",
+                              json={"commands": [e.command.to_dict() for e in pending]})
+            results = replies.check_results("POST /api/commands", body,
+                                            {e.command.command_id for e in pending},
+                                            ("accepted", "rejected", "withdrawn"))
             # "withdrawn": an operator here discarded it and the server knows;
             # only a copy in flight at that moment can get this answer.
             withdrawn = [r for r in results if r["outcome"] == "withdrawn"]
@@ -332,52 +259,24 @@ class SyncEngine:
         if not records:
             return
         try:
-            body = self._request("POST", "/api/sync/audit", json={"records": records})
+            body = self._call("POST", "/api/sync/audit", json={"records": records})
         except ProtocolError:
             return  # a server without the audit endpoint: kept here, sent to a newer one
         if not isinstance(body.get("stored"), int):
-            raise ProtocolError("audit reply lacks stored")
+            raise ProtocolError("bad_reply", "audit reply lacks stored", request="POST /api/sync/audit")
         self.ledger.mark_audit_sent([r["audit_id"] for r in records])
 
     def _load_snapshot(self, report: SyncReport) -> int:
-        """A new workstation's first download: the server's snapshot file
-        copied into the store (app/store/replica.py ``apply_snapshot``); returns the
-        feed position to follow from.  A server without snapshots leaves the
-        store as it was (position 0): the feed brings everything."""
-        fd, name = tempfile.mkstemp(prefix=".snapshot-", suffix=".sqlite", dir=self.store_path.parent)
-        path = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as out, self._send(
-                    "GET", "/api/sync/snapshot", stream=True, accept=(404,),
-                    read_timeout=SNAPSHOT_READ_TIMEOUT_S) as response:
-                if response.status_code == 404:
-                    return 0
-                for chunk in response.iter_content(chunk_size=1 << 20):
-                    out.write(chunk)
-            try:
-                seq, copied, summary = self.store.apply_snapshot(path)
-            except StoreError as exc:
-                raise ProtocolError(f"snapshot refused: {exc}") from exc
-        finally:
-            path.unlink(missing_ok=True)
+        """A new workstation's first download (app/sync/snapshot.py); returns
+        the feed position to follow from (0 from a server without snapshots)."""
+        seq, copied, summary = download_snapshot(self.client, self.store)
         report.summary.merge(summary)
         report.pulled += copied
         return seq
 
-    def _get_page(self, after: int, session: requests.Session | None = None,
-                  limit: int | None = None) -> dict[str, Any]:
-        body = self._request("GET", "/api/changes", session=session,
-                             params={"after": after, "limit": limit or PAGE_SIZE})
-        changes = body.get("changes")
-        if not isinstance(changes, list) or not isinstance(body.get("last_seq"), int):
-            raise ProtocolError("change page lacks changes or last_seq")
-        expected = after + 1
-        for change in changes:
-            if (not isinstance(change, dict) or change.get("seq") != expected
-                    or not isinstance(change.get("data"), dict) or "entity" not in change):
-                raise ProtocolError(f"change feed is not gap-free after {after}: expected seq {expected}")
-            expected += 1
-        return body
+    def _get_page(self, after: int, limit: int | None = None) -> dict[str, Any]:
+        body = self._call("GET", "/api/changes", params={"after": after, "limit": limit or PAGE_SIZE})
+        return replies.check_change_page(body, after)
 
     def _pull(self, report: SyncReport) -> None:
         after = self.store.cursor()
@@ -411,8 +310,9 @@ class SyncEngine:
                 new_cursor = changes[-1]["seq"]
                 if body.get("more"):
                     # A bulk download: fetch and decode the next page while
-                    # this one goes into SQLite.
-                    upcoming = self._prefetcher().submit(self._get_page, new_cursor, self._prefetch_http)
+                    # this one goes into SQLite (the client gives the
+                    # prefetch thread its own HTTP session).
+                    upcoming = self._prefetcher().submit(self._get_page, new_cursor)
                 report.summary.merge(self.store.apply_change_page(changes, new_cursor))
                 report.pulled += len(changes)
                 after = new_cursor
@@ -463,90 +363,55 @@ class SyncEngine:
     def _fetch_positions(self, report: SyncReport) -> None:
         cursor = self.store.position_cursor()
         if cursor is None:
-            body = self._request("GET", "/api/positions/latest")
+            body = self._call("GET", "/api/positions/latest")
             self._apply_positions(report, body.get("vehicles"), body.get("cursor"))
             return
         for _ in range(MAX_POSITION_PAGES):
-            body = self._request("GET", "/api/positions", params={"after": cursor, "limit": POSITION_PAGE})
+            body = self._call("GET", "/api/positions", params={"after": cursor, "limit": POSITION_PAGE})
             cursor = self._apply_positions(report, body.get("positions"), body.get("cursor"))
             if not body.get("more"):
                 return
 
     def _apply_positions(self, report: SyncReport, rows: Any, new_cursor: Any) -> int:
-        if not isinstance(rows, list) or not isinstance(new_cursor, int):
-            raise ProtocolError("position reply lacks positions or cursor")
-        for row in rows:
-            if not isinstance(row, dict) or not {"vehicle_id", "device_time", "lon", "lat"} <= row.keys():
-                raise ProtocolError("position row lacks vehicle_id, device_time, lon or lat")
+        replies.check_positions(rows, new_cursor)
         report.summary.merge(self.store.apply_positions(rows, new_cursor))
         report.positions += len(rows)
-        return new_cursor
+        return int(new_cursor)
 
     # ---- watching, clock, health -------------------------------------------
 
     def watch(self, after_seq: int | None, after_position: int | None,
-              timeout: float = WATCH_TIMEOUT_S) -> dict[str, Any]:
+              timeout: float | None = None) -> dict[str, Any]:
         """Long-poll until the server has changes after ``after_seq`` or
         positions after ``after_position``.  Runs on the driver's watch
-        worker: no store access, a connection of its own that
-        ``cancel_watch`` (any thread) can cut, so closing the window never
-        waits for a long-poll.  Raises on any failure, which the driver
-        takes as "do a round now" (the round re-signs in or goes offline)."""
-        params: dict[str, Any] = {"timeout": timeout}
+        worker: no store access; ``cancel_watch`` (any thread) cuts it, so
+        closing the window never waits for a long-poll.  Raises on any
+        failure, which the driver takes as "do a round now" (the round
+        re-signs in or goes offline)."""
+        params: dict[str, Any] = {}
         if after_seq is not None:
             params["after"] = after_seq
         if after_position is not None:
             params["positions_after"] = after_position
-        url = urlsplit(self.server_url)
-        kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        conn = kind(url.hostname or "127.0.0.1", url.port, timeout=timeout + READ_TIMEOUT_S)
-        self._watch_conn = conn
-        try:
-            if self._watch_cancelled:
-                raise requests.ConnectionError("long-poll cancelled")
-            headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-            conn.request("GET", f"{url.path}/api/sync/wait?{urlencode(params)}", headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            raise requests.ConnectionError(f"long-poll: {exc}") from exc
-        finally:
-            self._watch_conn = None
-            conn.close()
-        if response.status == 401:
-            raise AuthError("long-poll: token refused")
-        if response.status >= 400:
-            raise ProtocolError(f"GET /api/sync/wait: HTTP {response.status}")
-        try:
-            body = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise ProtocolError("wait reply is not JSON") from exc
-        if not isinstance(body, dict) or not isinstance(body.get("last_seq"), int):
-            raise ProtocolError("wait reply lacks last_seq")
-        return body
+        return replies.check_wait(self.client.long_poll("/api/sync/wait", params, timeout))
 
     def cancel_watch(self) -> None:
         """Cut a long-poll in flight, and refuse new ones (any thread)."""
-        self._watch_cancelled = True
-        conn = self._watch_conn
-        sock = getattr(conn, "sock", None) if conn is not None else None
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        self.client.cancel_long_polls()
 
     def _check_clock(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._clock_checked < CLOCK_EVERY_S:
             return
         sent = time.time()
         try:
-            body = self._request("GET", "/api/sync/clock")
+            body = self._call("GET", "/api/sync/clock")
         except ProtocolError:
             self._clock_checked = time.monotonic()  # an older server: skew unknown, sync goes on
             return
         received = time.time()
         epoch_ms = body.get("epoch_ms")
         if not isinstance(epoch_ms, int | float):
-            raise ProtocolError("clock reply lacks epoch_ms")
+            raise ProtocolError("bad_reply", "clock reply lacks epoch_ms", request="GET /api/sync/clock")
         # The server read its clock about halfway through the round trip.
         self.clock_skew_s = epoch_ms / 1000.0 - (sent + received) / 2
         self.clock_rtt_ms = (received - sent) * 1000.0
@@ -571,20 +436,11 @@ class SyncEngine:
         for _ in range(attempts):
             round_report = self.sync_once()
             if round_report.error:
-                raise ProtocolError(round_report.error) if round_report.online else \
-                    requests.ConnectionError(round_report.error)
-            server = self._request("GET", "/api/sync/integrity", read_timeout=120.0)
+                problem = round_report.error
+                kind: type[ServerError] = ProtocolError if round_report.online else NetworkError
+                raise kind(problem.code, problem.message, **problem.params)
+            server = self._call("GET", "/api/sync/integrity", read_s=self.client.timeouts.report_read_s)
             report = compare(self.store, server)
             if report.comparable:
                 return report
         return report
-
-
-def _detail(response: requests.Response) -> str:
-    try:
-        body = response.json()
-        if isinstance(body, dict) and "detail" in body:
-            return str(body["detail"])
-    except ValueError:
-        pass
-    return response.text[:200]

@@ -9,9 +9,10 @@ track hole-free across this workstation's outages: the cursor only moves
 past what was stored.
 
 ``VehicleLink`` is blocking and used from ONE worker thread (the
-``VehicleDriver``'s), with its own ``LocalStore`` and HTTP session; every
-request has a timeout.  ``VehicleDriver`` lives on the UI thread; its
-signals are emitted there.
+``VehicleDriver``'s), with its own ``LocalStore``; its HTTP goes through the
+session's ``ServerClient`` (app/net/client.py: token, the one re-sign-in,
+timeouts, and that thread's own HTTP session).  ``VehicleDriver`` lives on
+the UI thread; its signals are emitted there.
 """
 
 from __future__ import annotations
@@ -22,35 +23,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.net.client import NetworkError, ProtocolError, ServerClient
 from app.runtime.background import Worker
 from app.store.replica import ChangeSummary, LocalStore
 from app.store.vehicles import VehicleStore
+from core.problems import Problem, ProblemError
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 2.0
-READ_TIMEOUT_S = 15.0
 ACK_INTERVAL_S = 2.0
 WINDOW_PAGE = 20000
 MAX_WINDOW_PAGES = 100
+REFUSALS = (400, 403, 404, 409, 422)  # the server read the request and said no (with a detail)
 
 
-class LinkError(Exception):
-    """The server answered, but not with what the API promises (or refused)."""
+def _bad(request: str, message: str) -> ProtocolError:
+    return ProtocolError("bad_reply", message, request=request)
 
 
 class VehicleLink:
-    def __init__(self, store_path: str | Path, server_url: str, workstation: str,
-                 credentials: Callable[[], tuple[str, str] | None]):
+    def __init__(self, store_path: str | Path, client: ServerClient):
         self.store_path = Path(store_path)
-        self.server_url = server_url.rstrip("/")
-        self.workstation = workstation
-        self._credentials = credentials
-        self._http = requests.Session()
-        self._token: str | None = None
+        self.client = client
         self._store: LocalStore | None = None
 
     @property
@@ -60,48 +56,8 @@ class VehicleLink:
         return VehicleStore(self._store)
 
     def close(self) -> None:
-        self._http.close()
         if self._store is not None:
             self._store.close()
-
-    # ---- HTTP ------------------------------------------------------------
-
-    def _login(self) -> None:
-        creds = self._credentials()
-        if creds is None:
-            raise LinkError("not signed in")
-        reply = self._http.post(self.server_url + "/api/login", json={
-            "username": creds[0], "password": creds[1], "workstation": self.workstation},
-            timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
-        if reply.status_code != 200:
-            raise LinkError(f"sign-in refused: HTTP {reply.status_code}")
-        token = reply.json().get("token")
-        if not isinstance(token, str):
-            raise LinkError("login reply lacks a token")
-        self._token = token
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        if self._token is None:
-            self._login()
-        for attempt in (1, 2):
-            reply = self._http.request(method, self.server_url + path,
-                                       headers={"Authorization": f"Bearer {self._token}"},
-                                       timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), **kwargs)
-            if reply.status_code == 401 and attempt == 1:
-                self._login()
-                continue
-            return reply
-        return reply
-
-    @staticmethod
-    def _json(reply: requests.Response, what: str) -> dict[str, Any]:
-        try:
-            body = reply.json()
-        except ValueError as exc:
-            raise LinkError(f"{what}: reply is not JSON") from exc
-        if not isinstance(body, dict):
-            raise LinkError(f"{what}: reply is not a JSON object")
-        return body
 
     # ---- acknowledgements --------------------------------------------------
 
@@ -111,19 +67,17 @@ class VehicleLink:
         summary = ChangeSummary()
         vehicles = self.vehicles
         for ack in vehicles.pending_acks():
-            reply = self._call("POST", f"/api/alarms/{ack['alarm_id']}/ack",
-                               json={"note": ack["note"], "acknowledged_at": ack["at"]})
+            path = f"/api/alarms/{ack['alarm_id']}/ack"
+            reply = self.client.request("POST", path, accept=(404, 422),
+                                        json={"note": ack["note"], "acknowledged_at": ack["at"]})
+            body = self.client.json_body(reply, "POST", path)
             if reply.status_code == 200:
-                body = self._json(reply, "acknowledgement")
                 if not isinstance(body.get("alarm"), dict):
-                    raise LinkError("acknowledgement reply lacks the alarm")
+                    raise _bad("POST /api/alarms/ack", "acknowledgement reply lacks the alarm")
                 summary.merge(vehicles.record_ack_result(ack["alarm_id"], "sent", body))
-            elif reply.status_code in (404, 422):
-                detail = self._json(reply, "acknowledgement").get("detail")
-                summary.merge(vehicles.record_ack_result(
-                    ack["alarm_id"], "refused", {"detail": str(detail)}))
             else:
-                raise LinkError(f"acknowledgement: HTTP {reply.status_code}")
+                summary.merge(vehicles.record_ack_result(
+                    ack["alarm_id"], "refused", {"detail": str(body.get("detail"))}))
         return summary
 
     # ---- downloads ---------------------------------------------------------
@@ -134,18 +88,15 @@ class VehicleLink:
         after = 0
         summary = ChangeSummary()
         for _ in range(MAX_WINDOW_PAGES):
-            reply = self._call("GET", "/api/replay/window", params={
+            body = self.client.call("GET", "/api/replay/window", params={
                 "start": start, "end": end, "after_id": after, "limit": WINDOW_PAGE})
-            if reply.status_code != 200:
-                raise LinkError(f"replay window: HTTP {reply.status_code}: {reply.text[:200]}")
-            body = self._json(reply, "replay window")
             rows, cursor = body.get("positions"), body.get("cursor")
             if not isinstance(rows, list) or not isinstance(cursor, int):
-                raise LinkError("replay window lacks positions or cursor")
+                raise _bad("GET /api/replay/window", "replay window lacks positions or cursor")
             for row in rows:
                 if not isinstance(row, dict) or not {"position_id", "vehicle_id", "device_time",
                                                      "lon", "lat"} <= row.keys():
-                    raise LinkError("replay window row lacks its id, vehicle, time or place")
+                    raise _bad("GET /api/replay/window", "replay window row lacks its id, vehicle, time or place")
             summary.merge(self.vehicles.add_positions(rows))
             after = cursor
             if not body.get("more"):
@@ -153,10 +104,14 @@ class VehicleLink:
         return summary
 
     def save_geofence(self, data: dict[str, Any]) -> dict[str, Any]:
-        reply = self._call("POST", "/api/geofences", json=data)
-        body = self._json(reply, "geofence")
+        """POST a geofence; the centre's refusal raises ``ProtocolError``
+        ("geofence_refused", with the server's ``detail``)."""
+        reply = self.client.request("POST", "/api/geofences", accept=REFUSALS, json=data)
+        body = self.client.json_body(reply, "POST", "/api/geofences")
         if reply.status_code != 200:
-            raise LinkError(str(body.get("detail") or f"HTTP {reply.status_code}"))
+            detail = str(body.get("detail") or f"HTTP {reply.status_code}")
+            raise ProtocolError("geofence_refused", f"geofence refused: {detail}",
+                                detail=detail, status=reply.status_code)
         return body
 
 
@@ -167,11 +122,12 @@ class VehicleDriver(QObject):
     once at start, for any left from an earlier session), and again every
     ``ACK_INTERVAL_S`` while the centre cannot be reached, on a Qt timer.
     ``storeChanged`` carries the ``ChangeSummary`` of what the link wrote;
-    ``failed`` a message for the operator.  UI thread only.
+    ``failed`` a ``Problem`` for the operator (the views translate it by
+    code).  UI thread only.
     """
 
     storeChanged = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # core.problems.Problem
 
     def __init__(self, link: VehicleLink, parent: QObject | None = None):
         super().__init__(parent)
@@ -184,7 +140,7 @@ class VehicleDriver(QObject):
         self._busy = False
         self._again = False
         self._stopped = False
-        self.last_error: str | None = None
+        self.last_error: Problem | None = None
         self.pushes = 0
 
     def start(self) -> None:
@@ -225,10 +181,8 @@ class VehicleDriver(QObject):
 
     def _push_failed(self, exc: BaseException) -> None:
         self._busy = False
-        if isinstance(exc, requests.ConnectionError | requests.Timeout):
-            self.last_error = "server unreachable"  # the acknowledgements wait; nothing to say yet
-        else:
-            self.last_error = str(exc) or type(exc).__name__
+        self.last_error = _problem(exc)
+        if not isinstance(exc, NetworkError):  # offline: the acknowledgements wait; nothing to say yet
             log.warning("vehicle link: %s", self.last_error)
         if not self._stopped:
             self._retry.start()
@@ -249,10 +203,17 @@ class VehicleDriver(QObject):
             on_done(summary)
 
         def error(exc: BaseException) -> None:
-            self.failed.emit(str(exc) or type(exc).__name__)
+            log.warning("replay window: %s", exc)
+            self.failed.emit(_problem(exc))
             on_done(None)
 
         self.worker.submit(self.link.fetch_window, start, end, on_done=done, on_error=error)
 
 
-__all__ = ["LinkError", "VehicleDriver", "VehicleLink"]
+def _problem(exc: BaseException) -> Problem:
+    if isinstance(exc, ProblemError):
+        return exc.problem
+    return Problem("unexpected", f"{type(exc).__name__}: {exc}")
+
+
+__all__ = ["VehicleDriver", "VehicleLink"]

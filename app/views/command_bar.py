@@ -8,7 +8,7 @@ Department names complete as they are typed; a line that cannot be done
 leaves a clear error under the bar and changes nothing.
 
 ``install(window)`` adds the bar, connects the case pane's actions to the
-window's refresh, gives the pane its attachment service, lets a click on
+window's refresh, gives the pane the session's attachment service, lets a click on
 the map locate a reported case, and reloads the categories and calendar
 when the server publishes new ones.
 
@@ -199,11 +199,7 @@ def install(window: Any) -> CaseLoopWiring:
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _checked=False, t=text: bar.focus(t))
         window.addAction(action)
-    if window.driver is not None:
-        attachments = AttachmentService.for_engine(window.store, window.driver.engine)
-    else:
-        attachments = AttachmentService(window.store, None)
-    window.destroyed.connect(lambda *_args: attachments.shutdown())
+    attachments = window.services.attachments  # the session's (app/runtime/session.py); it shuts it down
     wiring = CaseLoopWiring(window, bar, attachments)
     window.case_pane.set_attachments(attachments)
     window.case_pane.changed.connect(window.apply_summary)

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.runtime.background import Worker
 from app.services.desk import CaseDesk
 from app.services.evaluation import (
     RATE_FIELDS,
@@ -152,12 +151,13 @@ class EvaluationTableModel(QAbstractTableModel):
 
 
 class EvaluationWindow(QMainWindow):
-    def __init__(self, desk: CaseDesk, worker: Worker | None = None, parent: QWidget | None = None):
+    def __init__(self, desk: CaseDesk, jobs: EvaluationJobs | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.desk = desk
         self.setWindowTitle(self.tr("Evaluation — GridDesk"))
         self.resize(1400, 860)
-        self.jobs = EvaluationJobs(desk.store, worker)
+        # The session's jobs (app/runtime/session.py), or in place on the desk's store.
+        self.jobs = jobs if jobs is not None else EvaluationJobs(desk.store, None)
         self.result: Evaluation | None = None
         self.names: dict[str, str] = {}
         self._generation = 0
@@ -419,12 +419,8 @@ class EvaluationWindow(QMainWindow):
         self.message.setStyleSheet("")
         self.message.setText(self.tr("Saved %1").replace("%1", str(written)))
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.jobs.close()
-        super().closeEvent(event)
 
-
-def install(window: QMainWindow, desk: CaseDesk, background: bool) -> QAction:
+def install(window: QMainWindow, desk: CaseDesk, jobs: EvaluationJobs) -> QAction:
     """Add "Evaluation and duty report…" to ``window``'s menu bar."""
     action = QAction(QCoreApplication.translate("EvaluationWindow", "Evaluation and duty report…"), window)
     action.setShortcut(QKeySequence("Ctrl+Shift+E"))
@@ -433,7 +429,7 @@ def install(window: QMainWindow, desk: CaseDesk, background: bool) -> QAction:
     def open_window() -> None:
         view = holder.get("window")
         if view is None or not view.isVisible():
-            view = EvaluationWindow(desk, Worker("evaluation") if background else None)
+            view = EvaluationWindow(desk, jobs)
             holder["window"] = view
         view.show()
         view.raise_()

@@ -10,6 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from core.problems import Problem
+
 
 def status_label(status: str) -> str:
     return {
@@ -211,3 +213,34 @@ def transfer_error_text(code: str, message: str) -> str:
     }
     text = texts.get(code)
     return text() if text is not None else reason_text({"code": code, "message": message})
+
+
+def problem_text(problem: Problem | None) -> str:
+    """A failure of the server, the sync or the sign-in (a ``core.problems.Problem``),
+    in the operator's language; its English message stays in the log."""
+    if problem is None:
+        return ""
+    p = problem.params
+    texts = {
+        "unreachable": lambda: QCoreApplication.translate("Labels", "The server cannot be reached"),
+        "timeout": lambda: QCoreApplication.translate("Labels", "The server did not answer in time"),
+        "not_signed_in": lambda: QCoreApplication.translate("Labels", "Not signed in to the server"),
+        "sign_in_refused": lambda: QCoreApplication.translate(
+            "Labels", "The server refused the sign-in of {user}: wrong user name or password"),
+        "offline_unknown": lambda: QCoreApplication.translate(
+            "Labels", "The server cannot be reached, and {user} has not signed in on this workstation "
+            "before with this password"),
+        "http_status": lambda: QCoreApplication.translate(
+            "Labels", "The server answered {request} with error {status}"),
+        "bad_reply": lambda: QCoreApplication.translate(
+            "Labels", "The server's answer to {request} is not what this client expects"),
+        "snapshot_refused": lambda: QCoreApplication.translate(
+            "Labels", "The server's snapshot could not be used; the change feed brings the data instead"),
+        "geofence_refused": lambda: QCoreApplication.translate(
+            "Labels", "The centre refused the geofence: {detail}"),
+        "unexpected": lambda: QCoreApplication.translate("Labels", "Unexpected error (see the log)"),
+    }
+    text = texts.get(problem.code)
+    if text is None:
+        return transfer_error_text(problem.code, problem.message)
+    return text().format(**{k: p.get(k, "?") for k in ("user", "request", "status", "detail")})

@@ -1,8 +1,11 @@
 """The dispatcher's main window: map, open-case queue, case pane, status bar.
 
-GUI thread only.  Reads come from the UI's own ``LocalStore`` (fast, paged,
-sorted in SQL); actions go through ``CaseDesk``; sync runs in the
-``SyncDriver`` and reports by signals.  Nothing here does SQL or HTTP.
+GUI thread only.  Built from ONE ``ClientServices`` (app/runtime/session.py,
+the composition root): every view takes what it needs from it and builds no
+network client, worker or store of its own.  Reads come from the UI's own
+``LocalStore`` (fast, paged, sorted in SQL); actions go through
+``CaseDesk``; sync runs in the ``SyncDriver`` and reports by signals.
+Nothing here does SQL or HTTP.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.runtime.session import ClientServices
 from app.services import map_layers as mapdata
-from app.services.desk import CaseDesk
 from app.store.replica import ChangeSummary
-from app.sync.driver import SyncDriver, SyncStatus
+from app.sync.driver import SyncStatus
 from app.views.basemap_panel import install as install_map_layers
 from app.views.case_pane import CasePane
 from app.views.command_bar import install as install_case_loop
@@ -37,17 +40,18 @@ from core.timeutil import now_iso
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, desk: CaseDesk, driver: SyncDriver | None, parent: QWidget | None = None):
+    def __init__(self, services: ClientServices, parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.services = services
+        desk = self.desk = services.desk
         self.store = desk.store
-        self.driver = driver
+        driver = self.driver = services.driver
         self.setWindowTitle(self.tr("GridDesk — District Command Centre"))
         self.resize(1600, 1000)
 
         self.map = DistrictMapView()
         # The queue: filter/search bar over the lazy table (app/views/queue_bar.py).
-        self.queue_panel = QueuePanel(desk, background=driver is not None)
+        self.queue_panel = QueuePanel(desk, counter=services.queue_counter)
         self.queue_model = self.queue_panel.model
         self.queue = self.queue_panel.table
         self.case_pane = CasePane(desk)
@@ -88,7 +92,7 @@ class MainWindow(QMainWindow):
         self.map_layers = install_map_layers(self)  # basemap, opacity, choropleth, alarms
         self.vehicle_features = install_vehicles(self)  # alarm queue, vehicle list, replay
         # Indicators, charts, exports, duty report (app/views/evaluation_view.py).
-        self.evaluation_action = install_evaluation(self, desk, background=driver is not None)
+        self.evaluation_action = install_evaluation(self, desk, services.evaluation)
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -279,5 +283,4 @@ class MainWindow(QMainWindow):
         self.select_case(case.case_id)
 
     def _sync_now(self) -> None:
-        if self.driver is not None:
-            self.driver.wake()
+        self.services.wake_sync()

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.sync.driver import SyncStatus
+from app.views.labels import problem_text
 from core.timeutil import from_iso, now_cst
 
 OFFLINE_STYLE = "QFrame#banner { background: #c62828; } QLabel { color: white; font-weight: bold; }"
@@ -108,7 +109,7 @@ class OfflineBanner(QFrame):
         if status.online:
             self.setStyleSheet(WARNING_STYLE)
             self.headline.setText(self.tr("Server error"))
-            self.detail.setText(status.error or "")
+            self.detail.setText(problem_text(status.error))
             self.retry_button.setVisible(True)
             return
         self.setStyleSheet(OFFLINE_STYLE)

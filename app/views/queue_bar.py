@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.runtime.background import Worker
 from app.services.desk import CaseDesk
 from app.services.queue import (
     TEXT_MAX,
@@ -174,17 +173,14 @@ class QueueBar(QWidget):
 
 
 class QueuePanel(QWidget):
-    """The bar, the table and the model together.  ``background``: count
-    matches on a worker thread (needs the qasync loop running)."""
+    """The bar, the table and the model together.  ``counter``: the session's
+    background counter (app/runtime/session.py), which counts matches on a
+    worker thread (needs the qasync loop running); None counts in place."""
 
-    def __init__(self, desk: CaseDesk, background: bool = False, parent: QWidget | None = None):
+    def __init__(self, desk: CaseDesk, counter: BackgroundCounter | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.service = QueueService(desk.store, desk.user)
-        self.worker: Worker | None = None
-        counter = None
-        if background:
-            self.worker = Worker("queue")
-            counter = BackgroundCounter(desk.store.path, desk.user, self.worker)
         self.model = CaseQueueModel(self.service, self, count_runner=counter)
         can_mine = bool(self.service.operator or self.service.user_department)
         self.bar = QueueBar(self.service.filter_options(), can_mine)

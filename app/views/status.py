@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from app.store.replica import QueueCounts
 from app.sync.driver import SyncStatus
+from app.views.labels import problem_text
 from core.timeutil import from_iso, now_cst
 
 
@@ -57,7 +58,7 @@ class CentreStatusBar(QStatusBar):
             self.connection.setText(self.tr("● Online since %1").replace("%1", _clock(status.since)))
             self.connection.setStyleSheet("color: #1b7f3b; font-weight: bold;")
         elif status.online:
-            self.connection.setText(self.tr("● Server error: %1").replace("%1", status.error or ""))
+            self.connection.setText(self.tr("● Server error: %1").replace("%1", problem_text(status.error)))
             self.connection.setStyleSheet("color: #b26a00; font-weight: bold;")
         else:
             offline_for = (now_cst() - from_iso(status.since)).total_seconds()

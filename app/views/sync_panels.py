@@ -26,12 +26,13 @@ from app.store.ledger import LedgerError, OutboxLedger
 from app.store.replica import ChangeSummary
 from app.sync.driver import SyncDriver, SyncStatus
 from app.views.conflicts import ConflictPanel
-from app.views.labels import reason_text
+from app.views.labels import problem_text, reason_text
 from app.views.login_dialog import LoginDialog
 from app.views.offline_banner import OfflineBanner
 from app.views.outbox_ledger import OutboxLedgerView
 from app.views.sync_health import SyncHealthPanel
 from core.cases import CommandRejected
+from core.problems import Problem
 
 HEALTH_EVERY_MS = 2000
 
@@ -226,4 +227,4 @@ class SyncPanels(QObject):
 
     def _sign_in_done(self, error: object) -> None:
         # Said in the banner, not in a modal box: the desk keeps working meanwhile.
-        self.banner.set_sign_in_error(str(error) if error else None)
+        self.banner.set_sign_in_error(problem_text(error) if isinstance(error, Problem) else None)

@@ -3,9 +3,11 @@ dock, geofences and the chosen vehicle's recent track on the live map, the
 replay window, and the link that sends acknowledgements to the centre.
 
 ``install(window)`` builds it all from the main window's public parts (its
-store, desk, sync driver, map and menus) and returns the
-``VehicleFeatures`` that keeps them up to date.  Geofences are drawn here
-too (app/views/geofence_dialog.py): the request runs on the vehicle link's
+store, desk, services, map and menus) and returns the ``VehicleFeatures``
+that keeps them up to date.  The live link and the replay jobs come from
+the session (``window.services``, app/runtime/session.py); nothing here
+builds a network client, a worker or a store.  Geofences are drawn here too
+(app/views/geofence_dialog.py): the request runs on the vehicle link's
 worker, and the fence is drawn when the change feed brings it back.
 GUI thread only.
 """
@@ -24,13 +26,13 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from app.runtime.background import Worker
 from app.services import map_layers as mapdata
 from app.store.replica import ChangeSummary, LocalStore
 from app.store.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
-from app.sync.live import LinkError, VehicleDriver, VehicleLink
+from app.sync.live import VehicleDriver
 from app.views.alarm_panel import AlarmPanel
 from app.views.geofence_dialog import GeofenceDialog
+from app.views.labels import problem_text
 from app.views.map.canvas import MapSelection
 from app.views.map.drawing import GeofenceDrawing
 from app.views.map.track_layer import TrackOverlay
@@ -38,6 +40,7 @@ from app.views.replay_panel import ReplayWindow
 from app.views.tables import list_table
 from app.views.vehicle_list import VehicleListModel
 from core.geofence_shapes import GeofenceDraft, Shape
+from core.problems import Problem, ProblemError
 from core.timeutil import now_cst, to_iso
 
 LIVE_TRACK = timedelta(minutes=30)  # how much of the chosen vehicle's way the live map shows
@@ -51,19 +54,16 @@ class VehicleFeatures(QObject):
         self.store: LocalStore = window.store
         self.vehicles = VehicleStore(self.store)
         desk = window.desk
-        self.link_driver: VehicleDriver | None = None
+        services = window.services
         self._stopped = False
-        driver = window.driver
-        if driver is not None:
-            engine = driver.engine
-            link = VehicleLink(engine.store_path, engine.server_url, engine.workstation,
-                               lambda: getattr(engine, "_credentials", None))
-            self.link_driver = VehicleDriver(link, self)
+        # The session's live link (started with the sync, stopped by the session).
+        self.link_driver: VehicleDriver | None = services.vehicles
+        if self.link_driver is not None:
             self.link_driver.storeChanged.connect(self._apply_own)
-            self.link_driver.failed.connect(lambda text: window.status.showMessage(text, 8000))
-            driver.storeChanged.connect(self.apply_summary)
-            self._start_link()
-        self.replay_worker = Worker("replay")
+            self.link_driver.failed.connect(self._link_failed)
+        if services.driver is not None:
+            services.driver.storeChanged.connect(self.apply_summary)
+        self.replay_jobs = services.replay
         self.selected_vehicle: str | None = None
         self.replay: ReplayWindow | None = None
 
@@ -116,9 +116,8 @@ class VehicleFeatures(QObject):
         self._clock.timeout.connect(self.list_model.tick)
         self._clock.start()
 
-    def _start_link(self) -> None:
-        assert self.link_driver is not None
-        self.link_driver.start()
+    def _link_failed(self, problem: Problem) -> None:
+        self.window.status.showMessage(problem_text(problem), 8000)
 
     def _build_actions(self) -> None:
         menu = self.window.menuBar().addMenu(self.tr("Ve&hicles"))
@@ -305,11 +304,13 @@ class VehicleFeatures(QObject):
             return
 
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, LinkError):
-                on_error("refused", str(exc))
+            problem = exc.problem if isinstance(exc, ProblemError) else Problem("unexpected", str(exc))
+            if problem.code in ("unreachable", "timeout"):
+                on_error("unreachable", problem_text(problem))
+            elif problem.code == "geofence_refused":  # the dialog words the refusal around the detail
+                on_error("refused", str(problem.params.get("detail", "")))
             else:
-                # requests words a refused connection over several lines; the gist is enough.
-                on_error("unreachable", (str(exc) or type(exc).__name__)[:160])
+                on_error("refused", problem_text(problem))
 
         self.link_driver.worker.submit(self.link_driver.link.save_geofence, payload,
                                        on_done=on_done, on_error=failed)
@@ -326,8 +327,7 @@ class VehicleFeatures(QObject):
         if payload["kind"] == "corridor":
             # Corridors are drawn for the chosen vehicle only; show them all so the new one is seen.
             self.all_geofences_action.setChecked(True)
-        if self.window.driver is not None:
-            self.window.driver.wake()  # the change feed brings the fence back: ask now, not at the next poll
+        self.window.services.wake_sync()  # the change feed brings the fence back: ask now, not at the next poll
 
     # ---- one vehicle -------------------------------------------------------------------
 
@@ -398,18 +398,9 @@ class VehicleFeatures(QObject):
                      done: Callable[[ReplayData | None, str | None], None]) -> None:
         """Fetch the window from the centre (when it answers), then build
         the replay data on a worker from what this workstation has."""
-        path = self.store.path
-
         def build(problem: str | None) -> None:
-            def work() -> ReplayData:
-                local = LocalStore(path)
-                try:
-                    return VehicleStore(local).replay_data(start, end)
-                finally:
-                    local.close()
-
-            self.replay_worker.submit(work, on_done=lambda data: done(data, problem),
-                                      on_error=lambda exc: done(None, str(exc)))
+            self.replay_jobs.load(start, end, on_done=lambda data: done(data, problem),
+                                  on_error=lambda exc: done(None, str(exc)))
 
         if self.link_driver is None:
             build(None)
@@ -427,10 +418,7 @@ class VehicleFeatures(QObject):
         if self._stopped:
             return
         self._stopped = True
-        self.drawing.stop()
-        if self.link_driver is not None:
-            self.link_driver.stop()
-        self.replay_worker.shutdown(wait=False)
+        self.drawing.stop()  # the link and the replay jobs are the session's: it stops them
 
 
 def install(window: Any) -> VehicleFeatures:

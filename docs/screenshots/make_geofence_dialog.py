@@ -25,11 +25,12 @@ def main(server: str, work: Path) -> None:
     from PySide6.QtCore import QPoint, QRect, Qt
     from PySide6.QtGui import QColor, QPainter
 
+    from app.runtime.session import ClientServices
     from app.services.desk import CaseDesk
     from app.views.main_window import MainWindow
 
     app, store, user = open_doc_client(server, work, "leader", "geofence-client.db")
-    window = MainWindow(CaseDesk(store, "WS-DOC", user), None)
+    window = MainWindow(ClientServices.offline(CaseDesk(store, "WS-DOC", user)))
     window.show()
     for _ in range(10):
         app.processEvents()

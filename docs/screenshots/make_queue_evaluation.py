@@ -24,6 +24,7 @@ from doc_client import ROOT, open_doc_client
 def main(server: str, work: Path) -> None:
     from PySide6.QtCore import QDate
 
+    from app.runtime.session import ClientServices
     from app.services.desk import CaseDesk
     from app.views.evaluation_view import EvaluationWindow
     from app.views.main_window import MainWindow
@@ -33,7 +34,7 @@ def main(server: str, work: Path) -> None:
     desk = CaseDesk(store, "WS-DOC", user)
     out = ROOT / "docs" / "screenshots"
 
-    window = MainWindow(desk, None)
+    window = MainWindow(ClientServices.offline(desk))
     window.show()
     bar = window.queue_panel.bar
     bar.department.setCurrentIndex(bar.department.findData("sanitation"))

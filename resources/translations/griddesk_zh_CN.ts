@@ -1963,6 +1963,51 @@
         <source>The file cannot be read</source>
         <translation>无法读取该文件</translation>
     </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server cannot be reached</source>
+        <translation>无法连接服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server did not answer in time</source>
+        <translation>服务器未及时应答</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server refused the sign-in of {user}: wrong user name or password</source>
+        <translation>服务器拒绝了 {user} 的登录：用户名或密码错误</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server cannot be reached, and {user} has not signed in on this workstation before with this password</source>
+        <translation>无法连接服务器，且 {user} 此前未曾在本工作站用此密码登录</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server answered {request} with error {status}</source>
+        <translation>服务器对 {request} 返回错误 {status}</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server&apos;s answer to {request} is not what this client expects</source>
+        <translation>服务器对 {request} 的应答不符合本客户端的预期</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The server&apos;s snapshot could not be used; the change feed brings the data instead</source>
+        <translation>无法使用服务器快照，改由变更流下载数据</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>The centre refused the geofence: {detail}</source>
+        <translation>中心拒绝了该电子围栏：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/labels.py" line="240"/>
+        <source>Unexpected error (see the log)</source>
+        <translation>意外错误（详见日志）</translation>
+    </message>
 </context>
 <context>
     <name>LoginDialog</name>

@@ -24,6 +24,7 @@ import time
 import pytest
 from outage_drill import fleet_vehicles, phones, run_outage
 
+from app.net.client import ServerClient
 from app.store.replica import LocalStore
 from app.store.vehicles import AlarmAckError, VehicleStore
 from app.sync.engine import SyncEngine
@@ -36,6 +37,13 @@ from server.storage import ServerStore
 from support import wait_until
 
 # ---- a terminal from the public description only -------------------------------
+
+
+def signed_in_client(url: str) -> ServerClient:
+    """A client that signs in as the dispatcher at its first call."""
+    client = ServerClient(url, "WS1")
+    client.remember("dispatcher", "demo")
+    return client
 
 
 def bcd(digits: str, size: int) -> bytes:
@@ -147,7 +155,7 @@ def test_hand_built_terminal_reaches_the_client_in_device_time_order(sqlite_serv
     # A fresh client starts from the latest fix; older fixes come from the
     # server when a replay asks for them.
     assert [p["device_time"][11:19] for p in track] == ["08:10:20"]
-    link = VehicleLink(tmp_path / "client.db", server.url, "WS1", lambda: ("dispatcher", "demo"))
+    link = VehicleLink(tmp_path / "client.db", signed_in_client(server.url))
     link.fetch_window(start, end)
     track = vehicles.track("V001", start, end)
     assert [p["device_time"][11:19] for p in track] == [
@@ -156,7 +164,7 @@ def test_hand_built_terminal_reaches_the_client_in_device_time_order(sqlite_serv
     assert all(p["flags"] == 0 for p in track)
     link.close()
 
-    stats = engine._request("GET", "/api/gateway/stats")
+    stats = engine.client.call("GET", "/api/gateway/stats")
     assert stats["bad_frames"] == 2 and stats["connections_total"] == 1
     assert stats["terminals"]["013800000001"]["vehicle_id"] == "V001"
     engine.close()
@@ -297,7 +305,7 @@ def test_an_alarm_raised_while_the_client_was_closed_waits_for_a_note(sqlite_ser
     assert "alarm_ack" in summary.entities
     assert vehicles.waiting_alarm_ids() == set()  # sent, not yet confirmed
     assert vehicles.alarms()[0]["local_state"] == "pending"
-    link = VehicleLink(path, server.url, "WS1", lambda: ("dispatcher", "demo"))
+    link = VehicleLink(path, signed_in_client(server.url))
     link.push_acks()
     confirmed = vehicles.alarm(alarm_id)
     assert confirmed is not None

@@ -46,7 +46,7 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chin
     async def scenario() -> None:
         session = ClientSession(ClientConfig(server.url, tmp_path / "ws1.db", "WS1"))
         await session.sign_in("dispatcher", "demo")
-        window = MainWindow(session.desk, session.driver)
+        window = MainWindow(session.services)
         window.show()
         session.start_sync()
         try:

@@ -25,6 +25,7 @@ from app.runtime.basemaps import (
     NONE,
     BasemapChoice,
     BasemapError,
+    BasemapOpener,
     MapSettings,
     basemap_choices,
     open_source,
@@ -68,8 +69,12 @@ class MapLayersController(QObject):
         cache_path: Path | None = None,
         workers: int = 2,
         parent: QObject | None = None,
+        opener: BasemapOpener = open_source,
     ) -> None:
+        """``opener`` opens a basemap; the session's (``ClientServices.open_basemap``)
+        gives server tiles the client's TLS trust and timeouts."""
         super().__init__(parent)
+        self._open = opener
         self.view = view
         self.store = store
         self.settings = settings or MapSettings()
@@ -108,7 +113,7 @@ class MapLayersController(QObject):
         provider = None
         if choice.kind != "none":
             try:
-                source = open_source(choice, self.settings, self.cache_path)
+                source = self._open(choice, self.settings, self.cache_path)
             except BasemapError as exc:
                 log.warning("basemap %s: %s", choice.id, exc)
                 self.message.emit(self._basemap_problem(exc.reason, exc.name, exc))

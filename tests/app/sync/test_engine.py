@@ -110,7 +110,7 @@ def test_offline_then_server_returns(sqlite_server, tmp_path):
     case_id, _ = register(desk)
     desk.dispatch_case(case_id, "D-SAN")
     report = engine.sync_once()
-    assert not report.online and "unreachable" in report.error
+    assert not report.online and report.error is not None and report.error.code == "unreachable"
     assert store.counts().waiting == 2
     assert store.case(case_id).status is CaseStatus.DISPATCHED  # the loop goes on locally
     server.start()  # the same ports and database: a restart
@@ -141,9 +141,9 @@ def test_replies_that_break_the_contract_are_refused(sqlite_server, tmp_path):
     cursor = store.cursor()
     # Point the engine at an endpoint that answers something else: the
     # health document is JSON, but not a change page.
-    engine.server_url = sqlite_server.url + "/api/health?x="
+    engine.client.base_url = sqlite_server.url + "/api/health?x="
     report = engine.sync_once()
-    assert report.error
+    assert report.error is not None and report.error.code == "bad_reply"
     assert store.cursor() == cursor
 
 

@@ -5,11 +5,14 @@ flow, the timeline, and attachments fetched on demand and cached."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 
 import pytest
 from PySide6.QtCore import Qt
 
+from app.net.attachments import AttachmentTransport
+from app.runtime.session import ClientServices
 from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk
 from app.store.replica import LocalStore
@@ -58,7 +61,7 @@ def register(desk):
 
 def test_every_action_has_a_shortcut_and_none_is_taken_twice(qtbot, world, tmp_path):
     _engine, _store, desk = sign_in(world, tmp_path)
-    window = MainWindow(desk, None)
+    window = MainWindow(ClientServices.offline(desk))
     qtbot.addWidget(window)
     pane = window.case_pane
     kinds = {a for a in pane.actions_by_kind}
@@ -77,7 +80,7 @@ def test_every_action_has_a_shortcut_and_none_is_taken_twice(qtbot, world, tmp_p
 def test_actions_are_disabled_with_the_reason_for_the_role(qtbot, world, tmp_path):
     engine, store, desk = sign_in(world, tmp_path)
     case_id = register(desk)
-    window = MainWindow(desk, None)
+    window = MainWindow(ClientServices.offline(desk))
     qtbot.addWidget(window)
     window.select_case(case_id)
     pane = window.case_pane
@@ -92,7 +95,7 @@ def test_actions_are_disabled_with_the_reason_for_the_role(qtbot, world, tmp_pat
     pane.trigger(CommandKind.DISPATCH)
     engine.sync_once()
     _e2, _s2, dept = sign_in(world, tmp_path, "dept", "WS2")
-    dept_window = MainWindow(dept, None)
+    dept_window = MainWindow(ClientServices.offline(dept))
     qtbot.addWidget(dept_window)
     dept_window.select_case(case_id)
     enabled = {k for k, a in dept_window.case_pane.actions_by_kind.items() if a.isEnabled()}
@@ -102,7 +105,7 @@ def test_actions_are_disabled_with_the_reason_for_the_role(qtbot, world, tmp_pat
 def test_keyboard_flow_reason_then_shortcut_and_refusals_change_nothing(qtbot, world, tmp_path):
     engine, store, desk = sign_in(world, tmp_path)
     case_id = register(desk)
-    window = MainWindow(desk, None)
+    window = MainWindow(ClientServices.offline(desk))
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
@@ -147,7 +150,7 @@ def test_command_bar_dispatches_returns_extends_and_closes_by_number(qtbot, worl
     case_id = register(desk)
     engine.sync_once()
     number = store.case(case_id).number
-    window = MainWindow(desk, None)
+    window = MainWindow(ClientServices.offline(desk))
     qtbot.addWidget(window)
     bar = window.case_loop.bar
 
@@ -176,7 +179,7 @@ def test_command_bar_dispatches_returns_extends_and_closes_by_number(qtbot, worl
     engine.sync_once()
     # The shift leader extends from the bar; the second extension needs a leader.
     _e, lstore, leader = sign_in(world, tmp_path, "leader", "WS2")
-    lwindow = MainWindow(leader, None)
+    lwindow = MainWindow(ClientServices.offline(leader))
     qtbot.addWidget(lwindow)
     lbar = lwindow.case_loop.bar
     lbar.edit.setText(f"延期 {number} 1d 需要吊车")
@@ -192,7 +195,7 @@ def test_a_reported_case_is_verified_located_on_the_map_and_registered(qtbot, wo
     engine, store, _desk = sign_in(world, tmp_path)
     _e, astore, acceptor = sign_in(world, tmp_path, "acceptor", "WS3")
     case_id, _ = acceptor.report_case(description="gate blocked by rubbish", address="1 Gate St")
-    window = MainWindow(acceptor, None)
+    window = MainWindow(ClientServices.offline(acceptor))
     qtbot.addWidget(window)
     window.select_case(case_id)
     pane = window.case_pane
@@ -235,7 +238,7 @@ def test_attachments_are_fetched_on_demand_and_cached(qtbot, event_loop, sqlite_
     png = real_png()
     photo = tmp_path / "scene.png"
     photo.write_bytes(png)
-    sender = AttachmentService.for_engine(store, engine)
+    sender = AttachmentService(store, AttachmentTransport(engine.client))
     meta = sender.upload_blocking(case_id, photo)
     assert meta["sha256"] == hashlib.sha256(png).hexdigest()
     assert sender.cached(meta) is not None  # the sender has it already
@@ -249,14 +252,14 @@ def test_attachments_are_fetched_on_demand_and_cached(qtbot, event_loop, sqlite_
 
     # A second workstation: the row arrives by the feed, the bytes only when opened.
     e2, s2, d2 = sign_in(server, tmp_path, "leader", "WS2")
-    service = AttachmentService.for_engine(s2, e2)
+    service = AttachmentService(s2, AttachmentTransport(e2.client))
     rows = service.for_case(case_id)
     assert [r["attachment_id"] for r in rows] == [meta["attachment_id"]]
     assert service.cached(rows[0]) is None and not service.cache_dir.exists()
-    window = MainWindow(d2, None)
+    # The session's services, with this workstation's attachment service.
+    window = MainWindow(dataclasses.replace(ClientServices.offline(d2), attachments=service))
     qtbot.addWidget(window)
-    window.case_loop.attachments = service
-    window.case_pane.set_attachments(service)
+    assert window.case_loop.attachments is service
     window.select_case(case_id)
     pane = window.case_pane
     assert pane.attachment_list.count() == 1 and "scene.png" in pane.attachment_list.item(0).text()

@@ -33,7 +33,7 @@ CELL = "110101001001{:03d}"  # cells 1 and 2 are the bottom row of the 2×2 bloc
 async def open_window(url: str, store, user: str):
     session = ClientSession(ClientConfig(url, store, "WS-G"))
     await session.sign_in(user, "demo")
-    window = MainWindow(session.desk, session.driver)
+    window = MainWindow(session.services)
     window.show()
     session.start_sync()
     await until(lambda: len(window.map.cell_codes()) == 4, 15)

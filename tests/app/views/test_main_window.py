@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from app.runtime.i18n import install_translation
+from app.runtime.session import ClientServices
 from app.services.desk import CaseDesk
 from app.store.replica import LocalStore
 from app.sync.engine import SyncEngine
@@ -34,7 +35,7 @@ def test_command_for_a_case_the_server_does_not_have_is_rejected_and_shown(qtbot
     desk = CaseDesk(store, "WS1", user)
     install_translation(qapp, "zh_CN")
     try:
-        window = MainWindow(desk, None)
+        window = MainWindow(ClientServices.offline(desk))
         qtbot.addWidget(window)
         window.select_case(ghost.case_id)
         window.case_pane.department.setCurrentIndex(window.case_pane.department.findData("D-SAN"))
@@ -63,7 +64,7 @@ def test_forbidden_actions_are_disabled_with_the_reason(qtbot, sqlite_server, tm
     store = LocalStore(tmp_path / "c.db")
     desk = CaseDesk(store, "WS1", user)
     case_id, _ = desk.register_case(category="E0102", cell_code="110101001001001", lon=116.4105, lat=39.9204)
-    window = MainWindow(desk, None)
+    window = MainWindow(ClientServices.offline(desk))
     qtbot.addWidget(window)
     window.select_case(case_id)
     assert window.case_pane.dispatch_button.isEnabled()
@@ -80,7 +81,7 @@ def test_register_by_clicking_the_map_finds_the_cell(qtbot, sqlite_server, tmp_p
     user = engine.login("dispatcher", "demo")
     engine.sync_once()
     store = LocalStore(tmp_path / "c.db")
-    window = MainWindow(CaseDesk(store, "WS1", user), None)
+    window = MainWindow(ClientServices.offline(CaseDesk(store, "WS1", user)))
     qtbot.addWidget(window)
     window.show()
     from core.geo import lonlat_to_mercator

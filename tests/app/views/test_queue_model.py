@@ -236,11 +236,12 @@ def test_a_row_changes_colour_when_its_deadline_passes(qtbot, tmp_path):
 
 
 def test_the_main_window_hosts_the_queue_panel_and_the_evaluation(qtbot, tmp_path):
+    from app.runtime.session import ClientServices
     from app.views.evaluation_view import EvaluationWindow
     from app.views.main_window import MainWindow
 
     store, cases = _world(tmp_path, count=120)
-    window = MainWindow(CaseDesk(store, "WS1", store.user("dispatcher")), None)
+    window = MainWindow(ClientServices.offline(CaseDesk(store, "WS1", store.user("dispatcher"))))
     qtbot.addWidget(window)
     bar = window.queue_panel.bar
     bar.status.setCurrentIndex(bar.status.findData("all"))

@@ -23,7 +23,7 @@ CELL = "110101001001001"
 async def open_window(url: str, store, workstation: str, user: str, password: str = "demo"):
     session = ClientSession(ClientConfig(url, store, workstation))
     await session.sign_in(user, password)
-    window = MainWindow(session.desk, session.driver)
+    window = MainWindow(session.services)
     window.show()
     session.start_sync()
     return session, window
@@ -119,7 +119,7 @@ def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodelte
             await session.sign_in("dispatcher", "wrong")
         await session.sign_in("dispatcher", "demo")
         assert session.offline_sign_in
-        window = MainWindow(session.desk, session.driver)
+        window = MainWindow(session.services)
         window.show()
         session.start_sync()
         try:

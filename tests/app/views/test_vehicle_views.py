@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
+from app.runtime.session import ClientServices
 from app.services.desk import CaseDesk
 from app.store.replica import LocalStore
 from app.store.vehicles import VehicleStore
@@ -288,7 +289,7 @@ def test_an_alarm_raised_while_closed_waits_in_the_main_window(qtbot, sqlite_ser
     store = LocalStore(tmp_path / "c.db")
     assert wait_until(lambda: engine.sync_once().error is None
                       and VehicleStore(store).waiting_alarm_ids(), 10, 0.2)
-    window = MainWindow(CaseDesk(store, "WS1", user), None)
+    window = MainWindow(ClientServices.offline(CaseDesk(store, "WS1", user)))
     qtbot.addWidget(window)
     features = window.vehicle_features
     assert features.alarms.waiting_count() == 1 and features.alarms.sound.played == 1
@@ -323,7 +324,7 @@ def test_the_map_rings_follow_alarms_that_come_without_positions(qtbot, world):
     acknowledgement made here, redraw the alarm rings although no fix moved."""
     world.fixes("V001", [(to_iso(now_cst() - timedelta(seconds=20)), 116.4105, 39.9205, 8.0)])
     dispatcher = {"username": "dispatcher", "display_name": "调度员", "role": "dispatcher"}
-    window = MainWindow(CaseDesk(world.store, "WS1", dispatcher), None)
+    window = MainWindow(ClientServices.offline(CaseDesk(world.store, "WS1", dispatcher)))
     qtbot.addWidget(window)
     assert window.map._alarms.ids == []
 
