@@ -144,6 +144,7 @@ def measure(path: Path) -> None:
 
 
 async def _measure(app, path: Path) -> None:
+    from app.runtime.background import Background
     from app.services.desk import CaseDesk
     from app.services.queue import QueueQuery
     from app.store.replica import LocalStore
@@ -151,7 +152,7 @@ async def _measure(app, path: Path) -> None:
 
     store = LocalStore(path)
     user = store.user("dispatcher") or {"username": "dispatcher", "role": "dispatcher"}
-    panel = QueuePanel(CaseDesk(store, "BENCH", user), background=True)
+    panel = QueuePanel(CaseDesk(store, "BENCH", user), Background(path))
     panel.resize(*PANEL_SIZE)
     panel.show()
     await asyncio.sleep(0.2)  # shown and painted once

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.runtime.background import Background
 from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk
 from app.store.replica import ChangeSummary
@@ -116,9 +117,10 @@ class CasePane(QWidget):
     changed = Signal(object)  # ChangeSummary of an action taken here
     locateRequested = Signal(str)  # case_id: place it at the map centre
 
-    def __init__(self, desk: CaseDesk, parent: QWidget | None = None):
+    def __init__(self, desk: CaseDesk, runner: Background, parent: QWidget | None = None):
         super().__init__(parent)
         self.desk = desk
+        self.runner = runner  # transfers run on its "attachments" lane
         self.case_id: str | None = None
         self.state: CaseState | None = None
         self.attachments: AttachmentService | None = None
@@ -302,6 +304,12 @@ class CasePane(QWidget):
     def set_attachments(self, service: AttachmentService | None) -> None:
         self.attachments = service
         self._show_attachments()
+
+    def follow_change(self, summary: ChangeSummary, _initiator: object = None) -> None:
+        """Subscribed to the change bus: the department list follows the feed
+        (the shown case is re-read by the main window, which owns the selection)."""
+        if "department" in summary.entities:
+            self.reload_departments()
 
     def reload_departments(self) -> None:
         current = self.department.currentData()
@@ -594,7 +602,7 @@ class CasePane(QWidget):
         meta = self._selected_attachment()
         if meta is None or self.attachments is None:
             return
-        case_id = self.case_id
+        case_id, service = self.case_id, self.attachments
         self.say(self.tr("Fetching %1…").replace("%1", str(meta["filename"])))
 
         def done(path: Path) -> None:
@@ -607,7 +615,13 @@ class CasePane(QWidget):
             else:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
-        self.attachments.fetch(meta, done, self._transfer_failed)
+        cached = self.attachments.cached(meta)
+        if cached is not None:
+            done(cached)
+            return
+        self.runner.query(lambda: service.fetch_blocking(meta), done, lane="attachments", store=False,
+                          title=self.tr("Fetching an attachment"), on_failure=self._transfer_failed,
+                          owner=self)
 
     def choose_attachment(self) -> None:
         if self.case_id is None or not self.attach_action.isEnabled():
@@ -627,7 +641,11 @@ class CasePane(QWidget):
         def done(meta: dict[str, Any]) -> None:
             self.say(self.tr("%1 attached").replace("%1", str(meta.get("filename", path.name))))
 
-        self.attachments.upload(self.case_id, path, done, self._transfer_failed)
+        service, case_id = self.attachments, self.case_id
+        # Said in the pane (its one failure path): the operator is looking there.
+        self.runner.query(lambda: service.upload_blocking(case_id, path), done, lane="attachments", store=False,
+                          title=self.tr("Sending an attachment"), on_failure=self._transfer_failed,
+                          owner=self)
 
     def _transfer_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", "unreachable")

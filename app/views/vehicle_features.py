@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from app.runtime.background import Worker
 from app.services import map_layers as mapdata
 from app.store.replica import ChangeSummary, LocalStore
 from app.store.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_overlay, wgs_to_map
@@ -58,11 +57,11 @@ class VehicleFeatures(QObject):
             link = VehicleLink(engine.store_path, engine.server_url, engine.workstation,
                                lambda: getattr(engine, "_credentials", None))
             self.link_driver = VehicleDriver(link, self)
-            self.link_driver.storeChanged.connect(self._apply_own)
+            # What the link writes reaches every view through the change bus.
+            window.bus.follow(self.link_driver.storeChanged, self.link_driver)
             self.link_driver.failed.connect(lambda text: window.status.showMessage(text, 8000))
-            driver.storeChanged.connect(self.apply_summary)
             self._start_link()
-        self.replay_worker = Worker("replay")
+        window.bus.changed.connect(self.apply_summary)
         self.selected_vehicle: str | None = None
         self.replay: ReplayWindow | None = None
 
@@ -150,7 +149,7 @@ class VehicleFeatures(QObject):
 
     # ---- following the store -------------------------------------------------------
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
+    def apply_summary(self, summary: ChangeSummary, _initiator: object = None) -> None:
         entities = summary.entities
         if {"alarm", "alarm_ack"} & entities:
             self.alarms.refresh()
@@ -169,15 +168,8 @@ class VehicleFeatures(QObject):
             self._show_live_track(self.selected_vehicle)
         self.window.case_pane.nearest.refresh()
 
-    def _apply_own(self, summary: ChangeSummary) -> None:
-        """What the vehicle link or an acknowledgement made here wrote: the
-        main window never sees these summaries, so the map's layers follow
-        them from here (the sync driver's reach the layers through it)."""
-        self.apply_summary(summary)
-        self.window.map_layers.apply_summary(summary)
-
     def _acknowledged_here(self, summary: ChangeSummary) -> None:
-        self._apply_own(summary)
+        self.window.bus.publish(summary, self.alarms)
         if self.link_driver is not None:
             self.link_driver.wake()
 
@@ -397,18 +389,12 @@ class VehicleFeatures(QObject):
                      done: Callable[[ReplayData | None, str | None], None]) -> None:
         """Fetch the window from the centre (when it answers), then build
         the replay data on a worker from what this workstation has."""
-        path = self.store.path
-
         def build(problem: str | None) -> None:
-            def work() -> ReplayData:
-                local = LocalStore(path)
-                try:
-                    return VehicleStore(local).replay_data(start, end)
-                finally:
-                    local.close()
-
-            self.replay_worker.submit(work, on_done=lambda data: done(data, problem),
-                                      on_error=lambda exc: done(None, str(exc)))
+            # On the replay lane's own store; a failure is said in the replay window.
+            self.window.runner.query(lambda store: VehicleStore(store).replay_data(start, end),
+                                     lambda data: done(data, problem), lane="replay",
+                                     title=self.tr("Replay"), on_failure=lambda exc: done(None, str(exc)),
+                                     owner=self.replay)
 
         if self.link_driver is None:
             build(None)
@@ -429,7 +415,6 @@ class VehicleFeatures(QObject):
         self.drawing.stop()
         if self.link_driver is not None:
             self.link_driver.stop()
-        self.replay_worker.shutdown(wait=False)
 
 
 def install(window: Any) -> VehicleFeatures:
