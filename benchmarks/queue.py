@@ -152,7 +152,8 @@ async def _measure(app, path: Path) -> None:
 
     store = LocalStore(path)
     user = store.user("dispatcher") or {"username": "dispatcher", "role": "dispatcher"}
-    panel = QueuePanel(CaseDesk(store, "BENCH", user), Background(path))
+    runner = Background(path)
+    panel = QueuePanel(CaseDesk(store, "BENCH", user), runner)
     panel.resize(*PANEL_SIZE)
     panel.show()
     await asyncio.sleep(0.2)  # shown and painted once
@@ -237,8 +238,7 @@ async def _measure(app, path: Path) -> None:
     _log(f"queue: {model.rowCount()} rows loaded after scrolling")
     emit(NAME, "client_rss_mb", _rss_mb(), "MB")
     panel.close()
-    if panel.worker is not None:
-        panel.worker.shutdown(wait=True)
+    runner.close()
     store.close()
 
 

@@ -163,7 +163,10 @@ class _Lane:
                 self.store.close()
                 self.store = None
         self.closing = True
-        self.worker.call(close_store)
+        try:
+            self.worker.call(close_store)
+        except RuntimeError:  # the interpreter is exiting: its executors take no more work
+            return
         self.worker.shutdown(wait=False, cancel=False)  # the store is closed on its own thread
 
 
@@ -182,6 +185,8 @@ class Background(QObject):
     _progressed = Signal(str, int, int)
 
     def __init__(self, store_path: str | Path | None, bus: Any = None, parent: QObject | None = None):
+        """Give it no Qt parent that dies before its lanes do: the
+        composition root owns it and calls ``close``."""
         super().__init__(parent)
         self.store_path = Path(store_path) if store_path is not None else None
         self.bus = bus  # app.runtime.bus.ChangeBus, for operations' summaries
@@ -280,14 +285,20 @@ class Background(QObject):
         lane = self._lane(lane_name)
         latest = self._latest
 
+        def emit(signal_name: str, *args: Any) -> None:
+            # The runner may have been deleted with its Qt parent meanwhile:
+            # emitting on a deleted object would crash, so such answers are dropped.
+            if shiboken6.isValid(self):
+                getattr(self, signal_name).emit(*args)
+
         def report(done: int, total: int) -> None:
-            self._progressed.emit(title, int(done), int(total))
+            emit("_progressed", title, int(done), int(total))
 
         def work() -> None:
             # Superseded before its turn: not worth the work (reading a dict
             # entry is safe across threads).
             if lane.closing or (key is not None and latest.get(key) != job):
-                self._finished.emit(job, True, None)
+                emit("_finished", job, True, None)
                 return
             try:
                 args: list[Any] = [lane.store_here()] if store else []
@@ -295,9 +306,9 @@ class Background(QObject):
                     args.append(report)
                 result = fn(*args)
             except BaseException as exc:  # noqa: BLE001 - handed to the one failure path
-                self._finished.emit(job, False, exc)
+                emit("_finished", job, False, exc)
                 return
-            self._finished.emit(job, True, result)
+            emit("_finished", job, True, result)
 
         lane.worker.call(work)
         return job

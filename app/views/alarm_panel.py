@@ -334,7 +334,10 @@ class AlarmPanel(QWidget):
         if note is None:
             dialog = AckDialog(f"{row.get('plate') or row['vehicle_id']} · "
                                f"{self.model.texts.kind(row['kind'])} · {_short(row['raised_at'])}", self)
-            self.ack_dialog = open_modal(dialog, lambda: self._acknowledge(row, dialog.text()))
+            def accepted() -> None:
+                self._acknowledge(row, dialog.text())
+
+            self.ack_dialog = open_modal(dialog, accepted)
             return False
         return self._acknowledge(row, note)
 

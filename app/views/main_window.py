@@ -63,7 +63,10 @@ class MainWindow(QMainWindow):
         self.driver = driver
         own_bus = bus is None
         self.bus = bus if bus is not None else ChangeBus(self)
-        self.runner = runner if runner is not None else Background(desk.store.path, self.bus, self)
+        self.runner = runner if runner is not None else Background(desk.store.path, self.bus)
+        if runner is None:  # ours: its lanes end with the window
+            own = self.runner
+            self.destroyed.connect(lambda *_args: own.close())
         if self.runner.bus is None:
             self.runner.bus = self.bus
         if desk.on_change is None:
