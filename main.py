@@ -41,7 +41,7 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
     from PySide6.QtGui import QFont, QRawFont
 
     from app.net.client import ServerClient
-    from app.runtime.session import ClientConfig
+    from app.session import ClientConfig
     from app.store.replica import LocalStore
 
     config = ClientConfig(args.server, args.store, args.workstation)
@@ -77,7 +77,7 @@ async def run_client(args: argparse.Namespace, app) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
-    from app.runtime.session import ClientConfig, ClientSession, SignInError
+    from app.session import ClientConfig, ClientSession, SignInError
     from app.views.labels import problem_text
     from app.views.login_dialog import LoginDialog
     from app.views.main_window import MainWindow

@@ -67,6 +67,7 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+    from app.runtime.background import Background
     from app.services.desk import CaseDesk
     from app.store.replica import LocalStore
     from core.cases import (
@@ -112,7 +113,7 @@ def run(argv: list[str]) -> int:
             cmd = Command.new(CommandKind.ADD_NOTE, case_id, {"text": f"note {minute}"}, operator="leader",
                               workstation="WS2", issued_at=to_iso(start + timedelta(minutes=minute)))
             store.queue_command(cmd, Role.SHIFT_LEADER)
-        pane = CasePane(leader)
+        pane = CasePane(leader, Background(store.path))
         pane.resize(900, 800)
         pane.show()
         app.processEvents()

@@ -144,17 +144,16 @@ def measure(path: Path) -> None:
 
 
 async def _measure(app, path: Path) -> None:
-    from app.runtime.background import Worker
+    from app.runtime.background import Background
     from app.services.desk import CaseDesk
-    from app.services.queue import BackgroundCounter, QueueQuery
+    from app.services.queue import QueueQuery
     from app.store.replica import LocalStore
     from app.views.queue_bar import QueuePanel
 
     store = LocalStore(path)
     user = store.user("dispatcher") or {"username": "dispatcher", "role": "dispatcher"}
-    # Counted on a worker, as the session does (app/runtime/session.py).
-    counter = BackgroundCounter(store.path, user, Worker("queue"))
-    panel = QueuePanel(CaseDesk(store, "BENCH", user), counter=counter)
+    runner = Background(path)
+    panel = QueuePanel(CaseDesk(store, "BENCH", user), runner)
     panel.resize(*PANEL_SIZE)
     panel.show()
     await asyncio.sleep(0.2)  # shown and painted once
@@ -239,8 +238,7 @@ async def _measure(app, path: Path) -> None:
     _log(f"queue: {model.rowCount()} rows loaded after scrolling")
     emit(NAME, "client_rss_mb", _rss_mb(), "MB")
     panel.close()
-    await counter.worker.run(counter.close)
-    counter.worker.shutdown(wait=True)
+    runner.close()
     store.close()
 
 

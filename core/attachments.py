@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from core.problems import ProblemError
+
 MAX_BYTES = 10 * 1024 * 1024
 NAME_MAX = 200
 ALLOWED_TYPES = {
@@ -78,3 +80,11 @@ def check(filename: str, content_type: str, size: int, head: bytes) -> str:
         raise AttachmentError("type_mismatch", f"the file says {content_type} but its content is "
                               f"{found or 'not a known type'}")
     return name
+
+
+class TransferError(ProblemError):
+    """An upload or download failed; ``code`` says why (for the operator)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code, message)
+        self.message = message

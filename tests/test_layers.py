@@ -103,9 +103,9 @@ def test_only_main_starts_the_views():
     assert bad == [] or all(p.startswith("benchmarks") for p in bad), bad
 
 
-# What only the composition root (app/runtime/session.py) builds.
+# What only the composition root (app/session.py) builds.
 BUILT_ONCE = ("ServerClient", "SyncEngine", "SyncDriver", "VehicleLink", "VehicleDriver", "AttachmentTransport",
-              "AttachmentService", "LocalStore", "Worker", "BackgroundCounter", "ReplayJobs")
+              "AttachmentService", "LocalStore", "Worker", "Background", "ChangeBus")
 # The tile provider's workers: the one background API (issue 10) replaces them.
 BUILT_IN_VIEWS_FOR_NOW = {("app/views/map/tiles.py", "Worker")}
 

@@ -22,21 +22,13 @@ import requests
 
 from app.net.client import AuthError, NetworkError, ServerClient
 from core import attachments as rules
-from core.problems import ProblemError
+from core.attachments import TransferError
 
 # The server read the request and refused it; its reply says why.
 REFUSALS = (400, 403, 404, 409, 413, 415, 422)
 
 
-class TransferError(ProblemError):
-    """An upload or download failed; ``code`` says why (for the operator)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(code, message)
-        self.message = message
-
-
-class AttachmentTransport:
+class AttachmentTransport:  # app/services/attachments.py Transport, over HTTP
     def __init__(self, client: ServerClient):
         self.client = client
 

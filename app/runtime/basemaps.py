@@ -188,7 +188,7 @@ def basemap_choices(settings: MapSettings) -> list[BasemapChoice]:
 
 
 # What the map's controller is handed to open a basemap: ``open_source`` with
-# the session's client bound (app/runtime/session.py).
+# the session's client bound (app/session.py).
 BasemapOpener = Callable[["BasemapChoice", "MapSettings", Path], TileSource]
 
 

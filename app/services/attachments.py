@@ -3,26 +3,36 @@ local replica, the bytes are fetched on demand and cached in a folder next
 to the store (``<store>.attachments/<sha256><ext>``); uploads go to the
 server at once (they need it: the outbox carries commands, not files).
 
-Threading: an ``AttachmentService`` lives on the UI thread.  Transfers run
-on its own ``Worker`` (one thread, so they never hold up the sync engine's
-rounds); their callbacks come back on the UI thread.
+Threading: an ``AttachmentService`` lives on the UI thread; its
+``*_blocking`` transfers are plain functions that the case pane runs as
+queries on the background runner's "attachments" lane (one thread, so they
+never hold up the sync engine's rounds; app/runtime/background.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from app.net.attachments import AttachmentTransport, TransferError
-from app.runtime.background import Worker
 from app.store import tables as t
 from app.store.replica import LocalStore
-from core.attachments import ALLOWED_TYPES
+from core.attachments import ALLOWED_TYPES, TransferError
+
+
+class AttachmentTransport(Protocol):
+    """What the service needs of the network: the session hands it
+    app/net/attachments.py's transport (the service itself speaks no HTTP).
+    Both calls block and raise ``TransferError``."""
+
+    def upload(self, case_id: str, path: Path, content_type: str | None = None) -> dict[str, Any]: ...
+
+    def download(self, attachment_id: str, sha256: str, dest: Path) -> Path: ...
+
+    def close(self) -> None: ...
 
 
 class AttachmentService:
@@ -30,20 +40,12 @@ class AttachmentService:
         self.store = store
         self.transport = transport
         self.cache_dir = store.path.parent / f"{store.path.stem}.attachments"
-        self._worker: Worker | None = None
 
     @property
     def online_capable(self) -> bool:
         return self.transport is not None
 
-    def _work(self) -> Worker:
-        if self._worker is None:
-            self._worker = Worker("attachments")
-        return self._worker
-
     def shutdown(self) -> None:
-        if self._worker is not None:
-            self._worker.shutdown(wait=False)
         if self.transport is not None:
             self.transport.close()
 
@@ -71,22 +73,6 @@ class AttachmentService:
         if self.transport is None:
             raise TransferError("unreachable", "no server connection for attachments")
         return self.transport.download(str(meta["attachment_id"]), str(meta["sha256"]), self.cache_path(meta))
-
-    def fetch(self, meta: dict[str, Any], on_done: Callable[[Path], None],
-              on_error: Callable[[BaseException], None]) -> None:
-        """From the UI thread; a cached file is handed over at once."""
-        path = self.cached(meta)
-        if path is not None:
-            on_done(path)
-            return
-        self._work().submit(self.fetch_blocking, meta, on_done=on_done, on_error=on_error)
-
-    def upload(self, case_id: str, path: Path, on_done: Callable[[dict[str, Any]], None],
-               on_error: Callable[[BaseException], None]) -> None:
-        if self.transport is None:
-            on_error(TransferError("unreachable", "no server connection for attachments"))
-            return
-        self._work().submit(self.upload_blocking, case_id, path, on_done=on_done, on_error=on_error)
 
     def upload_blocking(self, case_id: str, path: Path) -> dict[str, Any]:
         """Send the file (call on the worker); it goes into the cache too,

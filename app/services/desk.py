@@ -3,8 +3,11 @@
 Threading: UI thread.  Each action builds a ``Command`` (a UUID, the operator,
 the workstation, the time, the case version it was based on), applies it
 optimistically and puts it in the outbox in one local transaction, and
-returns the ``ChangeSummary``.  The rules may refuse at once here
-(``CommandRejected``); otherwise the server has the final word.
+returns the ``ChangeSummary``, which it also hands to ``on_change`` (the
+composition root connects that to the change bus, app/runtime/bus.py, so
+every view hears of every desk command without being called by hand).  The
+rules may refuse at once here (``CommandRejected``); otherwise the server
+has the final word.
 """
 
 from __future__ import annotations
@@ -54,13 +57,16 @@ class LineResult:
 
 class CaseDesk:
     def __init__(self, store: LocalStore, workstation: str, user: dict[str, Any],
-                 on_queued: Callable[[], None] | None = None):
+                 on_queued: Callable[[], None] | None = None,
+                 on_change: Callable[[ChangeSummary], None] | None = None):
         self.store = store
         self.workstation = workstation
         self.user = user
         self.role = Role(user["role"])
         self.department_id: str | None = user.get("department_id")
         self._on_queued = on_queued
+        # Every command's summary, once written (the change bus's publish).
+        self.on_change = on_change
         self._grammar: cl.Grammar | None = None
 
     @property
@@ -78,6 +84,8 @@ class CaseDesk:
         summary = self.store.queue_command(command, self.role, self.department_id)
         if self._on_queued is not None:
             self._on_queued()
+        if self.on_change is not None:
+            self.on_change(summary)
         return summary
 
     def act(self, kind: CommandKind, case_id: str, payload: dict[str, Any] | None = None) -> ChangeSummary:

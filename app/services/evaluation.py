@@ -3,9 +3,9 @@ indicators from core/evaluation.py, exports to CSV and XLSX, and the data
 of the daily duty report.
 
 Threading: an ``EvaluationService`` reads through one ``LocalStore`` and
-belongs to that store's thread.  ``EvaluationJobs`` runs the service on a
-``Worker`` thread (with its own store) for the UI, or in place when there
-is no worker (tests, scripts).
+belongs to that store's thread.  The evaluation window runs it as a query
+on the background runner's "evaluation" lane, with that lane's own store
+(app/runtime/background.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import csv
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.runtime.background import Worker
 from app.store.replica import LocalStore
 from core.cases import OPEN_STATUSES, CommandKind
 from core.categories import Urgency
@@ -215,46 +214,6 @@ def _who(value: Any) -> str | None:
     if not value:
         return None
     return str(value).split("\x1f", 1)[-1] or None
-
-
-class EvaluationJobs:
-    """Runs ``EvaluationService`` methods on a worker thread with a store of
-    its own, or in place on ``store`` when there is no worker.
-
-    Threading: call from the UI thread; callbacks run on the UI thread."""
-
-    def __init__(self, store: LocalStore, worker: Worker | None = None):
-        self.path = store.path
-        self.worker = worker
-        self._local = EvaluationService(store)
-        self._remote: EvaluationService | None = None  # created on the worker thread
-
-    def run(self, job: Callable[[EvaluationService], T], on_done: Callable[[T], None],
-            on_error: Callable[[BaseException], None]) -> None:
-        if self.worker is None:
-            try:
-                result = job(self._local)
-            except Exception as exc:  # handed to the caller, who says what went wrong
-                on_error(exc)
-                return
-            on_done(result)
-            return
-        self.worker.submit(self._on_worker, job, on_done=on_done, on_error=on_error)
-
-    def _on_worker(self, job: Callable[[EvaluationService], T]) -> T:
-        if self._remote is None:
-            self._remote = EvaluationService(LocalStore(self.path))
-        return job(self._remote)
-
-    def close(self) -> None:
-        if self.worker is not None:
-            def close_remote() -> None:
-                if self._remote is not None:
-                    self._remote.store.close()
-            worker = self.worker
-            # Shut the worker down once its store is closed, not before the close has run.
-            worker.submit(close_remote, on_done=lambda _r: worker.shutdown(wait=False),
-                          on_error=lambda _e: worker.shutdown(wait=False))
 
 
 # ---- the table and its exports ------------------------------------------------------

@@ -4,9 +4,11 @@ Geodetic coordinates are converted once, here, at the edge: cells and
 cases are GCJ-02 (the district's datum), vehicle fixes are WGS-84 and are
 shifted to GCJ-02 before projecting, so everything lines up.
 
-Threading: UI thread for now (a district of a few thousand cells builds in
-milliseconds); the arrays it returns are plain data and could be built on a
-worker.
+Threading: the thread of the store given.  The main window reads the case
+and vehicle layers as queries on the background runner's "map" lane (its
+own store connection) and gets plain arrays back; a change re-reads only
+the cases it names (``case_points`` + ``merge_case_layer``).  The cell
+layer is built where it is asked for (reference data, changed rarely).
 """
 
 from __future__ import annotations
@@ -127,7 +129,25 @@ def alarm_layer(store: LocalStore) -> AlarmLayerData:
 
 
 def case_layer(store: LocalStore, now: str) -> CaseLayerData:
-    rows = store.open_case_points()
+    """Every open, located case."""
+    return _case_layer(store.open_case_points(), now)
+
+
+def case_points(store: LocalStore, case_ids: set[str], now: str) -> CaseLayerData:
+    """The named cases that are open and located (the others are gone from the map)."""
+    return _case_layer(store.open_case_points(case_ids), now)
+
+
+def merge_case_layer(current: CaseLayerData, changed: set[str], fresh: CaseLayerData) -> CaseLayerData:
+    """``current`` with the ``changed`` cases replaced by ``fresh`` (the
+    points of those of them still open and located)."""
+    keep = np.fromiter((case_id not in changed for case_id in current.ids), dtype=bool, count=len(current.ids))
+    ids = [case_id for case_id, kept in zip(current.ids, keep, strict=True) if kept] + fresh.ids
+    return CaseLayerData(ids, np.concatenate([current.x[keep], fresh.x]), np.concatenate([current.y[keep], fresh.y]),
+                         np.concatenate([current.sla[keep], fresh.sla]).astype(int))
+
+
+def _case_layer(rows: list[dict], now: str) -> CaseLayerData:
     if not rows:
         empty = np.zeros(0)
         return CaseLayerData([], empty, empty, empty.astype(int))

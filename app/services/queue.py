@@ -30,15 +30,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
-from app.runtime.background import Worker
 from app.store import tables as t
 from app.store.replica import LocalStore
 from app.store.search import SEARCH_TABLE, VOCAB_TABLE
@@ -177,6 +175,7 @@ class QueueService:
     def __init__(self, store: LocalStore, user: Mapping[str, Any] | None = None):
         self.store = store
         self.engine = store.engine
+        self.user = dict(user or {})  # a count on another thread builds its own service for it
         self.operator = str(user["username"]) if user and user.get("username") else None
         self.user_department = (str(user["department_id"]) if user and user.get("role") == "department"
                                 and user.get("department_id") else None)
@@ -502,41 +501,3 @@ _ROW_SQL = ("SELECT cases.rowid, cases.case_id, cases.number, cases.provisional_
             "cases.escalation_level, cases.extension_count, cases.updated_by "
             "FROM cases LEFT JOIN departments d ON d.department_id = cases.department_id "
             "LEFT JOIN regions s ON s.code = substr(cases.cell_code, 1, 9)")
-
-
-class BackgroundCounter:
-    """Counts a queue query on a ``Worker`` thread, with a store of its own
-    on the same file (SQLite connections belong to one thread).
-
-    Threading: call from the UI thread; ``on_done`` runs on the UI thread."""
-
-    def __init__(self, path: str | Path, user: Mapping[str, Any] | None, worker: Worker):
-        self.path = Path(path)
-        self.user = dict(user or {})
-        self.worker = worker
-        self._service: QueueService | None = None  # created on the worker thread
-        self._latest = 0
-
-    def __call__(self, query: QueueQuery, now: str, on_done: Callable[[int], None]) -> None:
-        self._latest += 1
-
-        def done(count: int | None) -> None:
-            if count is not None:
-                on_done(count)
-
-        self.worker.submit(self._count, self._latest, query, now, on_done=done,
-                           on_error=lambda exc: log.warning("queue count failed: %s", exc))
-
-    def _count(self, token: int, query: QueueQuery, now: str) -> int | None:
-        # A dispatcher typing a search asks for a count per keystroke: only
-        # the latest is worth the work (reading an int is safe across threads).
-        if token != self._latest:
-            return None
-        if self._service is None:
-            self._service = QueueService(LocalStore(self.path), self.user)
-        return self._service.count(query, now)
-
-    def close(self) -> None:
-        """Run on the worker thread (submit it) before the worker shuts down."""
-        if self._service is not None:
-            self._service.store.close()

@@ -510,12 +510,20 @@ class LocalStore:
                 .where(t.cases.c.case_id.in_(list(case_ids)))).mappings().all()
         return {r["case_id"]: dict(r) for r in rows}
 
-    def open_case_points(self) -> list[dict[str, Any]]:
+    def open_case_points(self, case_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Where the open, located cases are; only among ``case_ids`` when
+        given (the map re-reads just the cases a change names)."""
+        query = (select(t.cases.c.case_id, t.cases.c.lon, t.cases.c.lat, t.cases.c.deadline, t.cases.c.status)
+                 .where(t.cases.c.status.in_([s.value for s in OPEN_STATUSES]),
+                        t.cases.c.cell_code != ""))  # a reported case may not be located yet
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(
-                select(t.cases.c.case_id, t.cases.c.lon, t.cases.c.lat, t.cases.c.deadline, t.cases.c.status)
-                .where(t.cases.c.status.in_([s.value for s in OPEN_STATUSES]),
-                       t.cases.c.cell_code != "")).mappings()]  # a reported case may not be located yet
+            if case_ids is None:
+                return [dict(r) for r in conn.execute(query).mappings()]
+            ids, rows = list(case_ids), []
+            for start in range(0, len(ids), 500):  # within SQLite's bound-parameter limit
+                rows += [dict(r) for r in conn.execute(
+                    query.where(t.cases.c.case_id.in_(ids[start:start + 500]))).mappings()]
+            return rows
 
     # The status bar asks every second: one prepared statement; open cases
     # from the per-status counters (app/store/search.py), overdue ones by a

@@ -9,7 +9,10 @@ Threading: blocking.  A ``SyncEngine`` is used from ONE worker thread (the
 driver's single-thread executor) and opens its own ``LocalStore`` there; it
 never touches Qt.  The one exception is ``watch``, which the driver runs on
 a second worker: it only long-polls (through the client, which gives each
-thread its own HTTP session) and touches no store.  A reply that does not
+thread its own HTTP session) and touches no store.  Helper threads come
+from app/runtime/background.py: a prefetch worker fetches and decodes the
+next page of a bulk download, and the index build after it runs on a
+daemon thread with a store connection of its own.  A reply that does not
 have the expected shape raises ``ProtocolError`` before anything is
 written, so a malformed reply changes nothing.
 """
@@ -17,14 +20,14 @@ written, so a malformed reply changes nothing.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.net.client import AuthError, NetworkError, ProtocolError, ServerClient, ServerError
+from app.runtime.background import Worker, in_daemon
 from app.store import bulk_load
 from app.store.ledger import OutboxLedger
 from app.store.replica import ChangeSummary, LocalStore
@@ -78,8 +81,8 @@ class SyncEngine:
             self.client, self._owns_client = ServerClient(server, workstation or "WS"), True
         self.workstation = self.client.workstation
         self._store: LocalStore | None = None
-        self._prefetch: ThreadPoolExecutor | None = None
-        self._indexer: threading.Thread | None = None
+        self._prefetch: Worker | None = None
+        self._indexing: Future[None] | None = None
         self.user: dict[str, Any] | None = None
         self.offline_user = False  # signed in against the local verifier only
         self.last_pull_at: str | None = None
@@ -214,7 +217,7 @@ class SyncEngine:
         except Exception:  # the report must still go out; the store error shows next round
             pass
         report.server_last_seq = self.server_last_seq
-        report.indexing = self._indexer is not None and self._indexer.is_alive()
+        report.indexing = self._indexing is not None and not self._indexing.done()
 
     def _withdraw(self, report: SyncReport) -> None:
         """Ask the server to withdraw commands an operator discarded."""
@@ -312,7 +315,7 @@ class SyncEngine:
                     # A bulk download: fetch and decode the next page while
                     # this one goes into SQLite (the client gives the
                     # prefetch thread its own HTTP session).
-                    upcoming = self._prefetcher().submit(self._get_page, new_cursor)
+                    upcoming = self._prefetcher().call(self._get_page, new_cursor)
                 report.summary.merge(self.store.apply_change_page(changes, new_cursor))
                 report.pulled += len(changes)
                 after = new_cursor
@@ -335,7 +338,7 @@ class SyncEngine:
         """Build the indexes and the search index set aside for a bulk load
         (app/store/bulk_load.py), on a thread and a store connection of their
         own: the replica is complete and in use meanwhile."""
-        if self._indexer is not None and self._indexer.is_alive():
+        if self._indexing is not None and not self._indexing.done():
             return
 
         def build() -> None:
@@ -345,19 +348,19 @@ class SyncEngine:
             finally:
                 store.close()
 
-        self._indexer = threading.Thread(target=build, name="store-indexing", daemon=True)
-        self._indexer.start()
+        self._indexing = in_daemon(build, "store-indexing")
 
     def wait_for_indexing(self, timeout: float | None = None) -> bool:
         """Block until a background index build has ended; True if none runs."""
-        if self._indexer is not None:
-            self._indexer.join(timeout)
-            return not self._indexer.is_alive()
+        if self._indexing is not None:
+            with contextlib.suppress(TimeoutError):
+                self._indexing.exception(timeout)  # a failed build has ended too
+            return self._indexing.done()
         return True
 
-    def _prefetcher(self) -> ThreadPoolExecutor:
+    def _prefetcher(self) -> Worker:
         if self._prefetch is None:
-            self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch")
+            self._prefetch = Worker("sync-prefetch")
         return self._prefetch
 
     def _fetch_positions(self, report: SyncReport) -> None:

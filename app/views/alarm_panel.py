@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.vehicles import AlarmAckError, VehicleStore
+from app.views.modal import open_modal
 from app.views.tables import list_table
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,7 @@ class AlarmPanel(QWidget):
         self.vehicles = vehicles
         self.operator = operator
         self.workstation = workstation
+        self.ack_dialog: AckDialog | None = None  # the last note dialog opened (window-modal)
         self.model = AlarmModel(vehicles, self)
         self.sound = AlarmSound()
         self._known: set[str] | None = None
@@ -323,16 +325,23 @@ class AlarmPanel(QWidget):
             self.vehicleRequested.emit(row["vehicle_id"])
 
     def acknowledge_selected(self, note: str | None = None) -> bool:
-        """Ask for a note (unless given) and queue the acknowledgement."""
+        """Queue the acknowledgement of the selected alarm with ``note``;
+        without one, ask for it window-modally (``ack_dialog``) and queue it
+        when the dialog is accepted (False now: nothing queued yet)."""
         row = self._selected_row()
         if row is None:
             return False
         if note is None:
             dialog = AckDialog(f"{row.get('plate') or row['vehicle_id']} · "
                                f"{self.model.texts.kind(row['kind'])} · {_short(row['raised_at'])}", self)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return False
-            note = dialog.text()
+            def accepted() -> None:
+                self._acknowledge(row, dialog.text())
+
+            self.ack_dialog = open_modal(dialog, accepted)
+            return False
+        return self._acknowledge(row, note)
+
+    def _acknowledge(self, row: dict, note: str) -> bool:
         try:
             summary = self.vehicles.acknowledge(row["alarm_id"], note, self.operator, self.workstation)
         except AlarmAckError as exc:

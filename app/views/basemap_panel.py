@@ -137,7 +137,8 @@ class MapLayersBar(QToolBar):
         if ok:
             self.controller.set_tianditu_key(key)
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
+    def apply_summary(self, summary: ChangeSummary, _initiator: object = None) -> None:
+        """Subscribed to the change bus: the choropleth and the alarm rings follow it."""
         self.controller.apply_summary(summary)
 
 
@@ -150,6 +151,7 @@ def install(window: QMainWindow) -> MapLayersBar:
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     controller.restore()
     controller.refresh_alarms()
+    window.bus.changed.connect(bar.apply_summary)  # type: ignore[attr-defined]
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(controller.close)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.runtime.background import Background
 from app.services.attachments import AttachmentService
 from app.views.case_times import short_time
 from app.views.labels import transfer_error_text
@@ -47,8 +48,9 @@ class CaseAttachments(QWidget):
     attachRequested = Signal()
 
     def __init__(self, user_name: Callable[[str], str], say: Callable[[str, bool], None],
-                 parent: QWidget | None = None) -> None:
+                 runner: Background, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.runner = runner  # transfers run on its "attachments" lane
         self.service: AttachmentService | None = None
         self.case_id: str | None = None
         self._user_name = user_name
@@ -129,7 +131,7 @@ class CaseAttachments(QWidget):
         meta = self._selected()
         if meta is None or self.service is None:
             return
-        case_id = self.case_id
+        case_id, service = self.case_id, self.service
         self._say(QCoreApplication.translate("CasePane", "Fetching %1…").replace("%1", str(meta["filename"])),
                   False)
 
@@ -144,7 +146,13 @@ class CaseAttachments(QWidget):
             else:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
-        self.service.fetch(meta, done, self._transfer_failed)
+        cached = service.cached(meta)
+        if cached is not None:
+            done(cached)
+            return
+        self.runner.query(lambda: service.fetch_blocking(meta), done, lane="attachments", store=False,
+                          title=QCoreApplication.translate("CasePane", "Fetching an attachment"),
+                          on_failure=self._transfer_failed, owner=self)
 
     def choose(self, parent: QWidget | None = None) -> None:
         """Ask for a file (the dialog over ``parent``) and send it; the caller
@@ -167,7 +175,11 @@ class CaseAttachments(QWidget):
             self._say(QCoreApplication.translate("CasePane", "%1 attached")
                       .replace("%1", str(meta.get("filename", path.name))), False)
 
-        self.service.upload(self.case_id, path, done, self._transfer_failed)
+        service, case_id = self.service, self.case_id
+        # Said in the pane (its one failure path): the operator is looking there.
+        self.runner.query(lambda: service.upload_blocking(case_id, path), done, lane="attachments", store=False,
+                          title=QCoreApplication.translate("CasePane", "Sending an attachment"),
+                          on_failure=self._transfer_failed, owner=self)
 
     def _transfer_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", "unreachable")

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.runtime.background import Background
 from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk
 from app.store.replica import ChangeSummary
@@ -67,8 +68,9 @@ class CasePane(QWidget):
     changed = Signal(object)  # ChangeSummary of an action taken here
     locateRequested = Signal(str)  # case_id: place it at the map centre
 
-    def __init__(self, desk: CaseDesk, parent: QWidget | None = None):
+    def __init__(self, desk: CaseDesk, runner: Background, parent: QWidget | None = None):
         super().__init__(parent)
+        self.runner = runner  # the attachments tab runs its transfers on it
         self.desk = desk
         self.case_id: str | None = None
         self.state: CaseState | None = None
@@ -163,7 +165,7 @@ class CasePane(QWidget):
         self.notes = notes_tab.notes
         self.note_text = notes_tab.entry
         self.note_text.returnPressed.connect(self._add_note_from_tab)
-        files_tab = CaseAttachments(self._user_name, self.say)
+        files_tab = CaseAttachments(self._user_name, self.say, runner)
         files_tab.attachRequested.connect(self.choose_attachment)
         files_tab.countChanged.connect(self._attachment_count)
         self.files = files_tab
@@ -213,6 +215,12 @@ class CasePane(QWidget):
     def set_attachments(self, service: AttachmentService | None) -> None:
         self.attachments = service
         self.files.set_service(service)
+
+    def follow_change(self, summary: ChangeSummary, _initiator: object = None) -> None:
+        """Subscribed to the change bus: the department list follows the feed
+        (the shown case is re-read by the main window, which owns the selection)."""
+        if "department" in summary.entities:
+            self.reload_departments()
 
     def reload_departments(self) -> None:
         current = self.department.currentData()

@@ -38,7 +38,6 @@ from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk, LineResult
 from app.store.replica import ChangeSummary
 from app.views.labels import action_label, line_error_text, reason_text
-from app.views.register_dialog import RegisterDialog
 from core.cases import CaseStatus, CommandRejected
 from core.command_line import ACTIONS, LineError
 
@@ -127,7 +126,8 @@ class CaseLoopWiring:
         self.bar = bar
         self.attachments = attachments
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
+    def apply_summary(self, summary: ChangeSummary, _initiator: object = None) -> None:
+        """Subscribed to the change bus: reference data and attachments."""
         window = self.window
         if "reference" in summary.entities and window.store.reload_reference():
             versions = ", ".join(f"{k} {v}" for k, v in sorted(window.store.reference_versions.items()))
@@ -149,13 +149,14 @@ class CaseLoopWiring:
                 "holidays only. Update resources/calendar.json.").replace("%1", str(unknown[0])), 30000)
 
     def run_result(self, result: LineResult) -> None:
-        if result.summary:
-            self.window.apply_summary(result.summary)
+        # The desk has published the line's summary on the change bus already.
         self.window.select_case(result.case_id)
 
     def locate_here(self, lon: float, lat: float) -> bool:
         """A click on the map while a reported, not yet located case is
-        selected places that case (instead of registering a new one)."""
+        selected places that case (instead of registering a new one).  When
+        the case has no category yet the registration dialog asks for it,
+        window-modally: the case is placed when it is accepted."""
         window, pane = self.window, self.window.case_pane
         state = pane.state
         if state is None or state.located or state.status not in (CaseStatus.REPORTED, CaseStatus.VERIFIED):
@@ -163,22 +164,23 @@ class CaseLoopWiring:
         cell_code = window.cell_at_point(lon, lat)
         if cell_code is None:
             return True
-        category = state.category or None
-        if category is None:
-            dialog = window.registration_dialog(cell_code)
-            dialog.address.setText(state.address)
-            dialog.description.setPlainText(state.description)
-            if dialog.exec() != RegisterDialog.DialogCode.Accepted:
-                return True
-            category = dialog.values().category
-        try:
-            summary = window.desk.locate_case(state.case_id, cell_code=cell_code, lon=lon, lat=lat,
-                                              category=category)
-        except CommandRejected as exc:
-            pane.say(reason_text(exc.to_dict()), error=True)
+        case_id = state.case_id
+
+        def locate(category: str) -> None:
+            try:
+                window.desk.locate_case(case_id, cell_code=cell_code, lon=lon, lat=lat, category=category)
+            except CommandRejected as exc:  # the desk has published nothing
+                pane.say(reason_text(exc.to_dict()), error=True)
+                return
+            window.select_case(case_id)
+
+        if state.category:
+            locate(state.category)
             return True
-        window.apply_summary(summary)
-        window.select_case(state.case_id)
+        dialog = window.registration_dialog(cell_code)
+        dialog.address.setText(state.address)
+        dialog.description.setPlainText(state.description)
+        window.open_dialog(dialog, lambda: locate(dialog.values().category))
         return True
 
     def locate_at_centre(self, _case_id: str) -> None:
@@ -199,10 +201,10 @@ def install(window: Any) -> CaseLoopWiring:
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _checked=False, t=text: bar.focus(t))
         window.addAction(action)
-    attachments = window.services.attachments  # the session's (app/runtime/session.py); it shuts it down
+    attachments = window.services.attachments  # the session's (app/session.py); it shuts it down
     wiring = CaseLoopWiring(window, bar, attachments)
     window.case_pane.set_attachments(attachments)
-    window.case_pane.changed.connect(window.apply_summary)
+    window.bus.changed.connect(wiring.apply_summary)
     window.case_pane.locateRequested.connect(wiring.locate_at_centre)
     bar.done.connect(wiring.run_result)
     wiring.warn_unknown_holidays()

@@ -2,9 +2,10 @@
 cell or person, for a day, week, month or quarter; two charts; exports to
 CSV and XLSX; the daily duty report as a PDF.
 
-The numbers come from app/services/evaluation.py on a worker thread (in place when
-there is none); the charts are pyqtgraph, one batched item per series.
-GUI thread only.
+The numbers come from app/services/evaluation.py as a query on the
+background runner's "evaluation" lane (its own store connection); the
+charts are pyqtgraph, one batched item per series.
+Threading: GUI thread only.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.runtime.background import Background
 from app.services.desk import CaseDesk
 from app.services.evaluation import (
     RATE_FIELDS,
     TABLE_FIELDS,
-    EvaluationJobs,
     EvaluationService,
     ExportError,
     export_csv,
@@ -151,13 +152,12 @@ class EvaluationTableModel(QAbstractTableModel):
 
 
 class EvaluationWindow(QMainWindow):
-    def __init__(self, desk: CaseDesk, jobs: EvaluationJobs | None = None, parent: QWidget | None = None):
+    def __init__(self, desk: CaseDesk, runner: Background, parent: QWidget | None = None):
         super().__init__(parent)
         self.desk = desk
         self.setWindowTitle(self.tr("Evaluation — GridDesk"))
         self.resize(1400, 860)
-        # The session's jobs (app/runtime/session.py), or in place on the desk's store.
-        self.jobs = jobs if jobs is not None else EvaluationJobs(desk.store, None)
+        self.runner = runner
         self.result: Evaluation | None = None
         self.names: dict[str, str] = {}
         self._generation = 0
@@ -282,7 +282,7 @@ class EvaluationWindow(QMainWindow):
     # ---- computing -------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Recompute (on the worker when there is one)."""
+        """Recompute, on the evaluation lane; the answer arrives later."""
         try:
             weights = self.current_weights()
         except EvaluationError as exc:
@@ -294,11 +294,13 @@ class EvaluationWindow(QMainWindow):
         self.message.setText(self.tr("Computing…"))
         now = now_cst()
 
-        def job(service: EvaluationService):
-            return service.overview(period, dimension, now, weights)
+        def job(store) -> Any:
+            return EvaluationService(store).overview(period, dimension, now, weights)
 
-        self.jobs.run(job, lambda result: self._show(generation, *result),
-                      lambda exc: self._show_error(exc) if generation == self._generation else None)
+        # A failure is said in this window's message line (its one failure path).
+        self.runner.query(job, lambda result: self._show(generation, *result), lane="evaluation",
+                          title=self.tr("Evaluation"), owner=self,
+                          on_failure=lambda exc: self._show_error(exc) if generation == self._generation else None)
 
     def _show(self, generation: int, result: Evaluation, daily: list[dict[str, Any]],
               names: dict[str, str]) -> None:
@@ -419,8 +421,7 @@ class EvaluationWindow(QMainWindow):
         self.message.setStyleSheet("")
         self.message.setText(self.tr("Saved %1").replace("%1", str(written)))
 
-
-def install(window: QMainWindow, desk: CaseDesk, jobs: EvaluationJobs) -> QAction:
+def install(window: QMainWindow, desk: CaseDesk, runner: Background) -> QAction:
     """Add "Evaluation and duty report…" to ``window``'s menu bar."""
     action = QAction(QCoreApplication.translate("EvaluationWindow", "Evaluation and duty report…"), window)
     action.setShortcut(QKeySequence("Ctrl+Shift+E"))
@@ -429,7 +430,7 @@ def install(window: QMainWindow, desk: CaseDesk, jobs: EvaluationJobs) -> QActio
     def open_window() -> None:
         view = holder.get("window")
         if view is None or not view.isVisible():
-            view = EvaluationWindow(desk, jobs)
+            view = EvaluationWindow(desk, runner)
             holder["window"] = view
         view.show()
         view.raise_()

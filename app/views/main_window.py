@@ -1,18 +1,27 @@
 """The dispatcher's main window: map, open-case queue, case pane, status bar.
 
-GUI thread only.  Built from ONE ``ClientServices`` (app/runtime/session.py,
-the composition root): every view takes what it needs from it and builds no
-network client, worker or store of its own.  Reads come from the UI's own
-``LocalStore`` (fast, paged, sorted in SQL); actions go through
-``CaseDesk``; sync runs in the ``SyncDriver`` and reports by signals.
-Nothing here does SQL or HTTP.
+Built from ONE ``ClientServices`` (app/session.py, the composition root):
+every view takes what it needs from it and builds no network client, worker
+or store of its own.  Reads come from the UI's own ``LocalStore`` (fast,
+paged, sorted in SQL),
+the map's case and vehicle layers from the background runner
+(app/runtime/background.py); actions go through ``CaseDesk``; sync runs in
+the ``SyncDriver``.  Every change reaches the views by the change bus
+(app/runtime/bus.py): each view subscribes and refreshes what the summary
+names; nothing here fans a change out by hand.  Dialogs are opened
+window-modally (``open()``) and continue in their ``accepted`` signal: none
+runs an event loop of its own, which would re-enter the qasync loop from
+inside a coroutine.  Nothing here does SQL or HTTP.
+
+Threading: GUI thread only.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QInputDialog,
     QMainWindow,
     QMessageBox,
@@ -20,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.runtime.session import ClientServices
+from app.runtime.background import Failure
 from app.services import map_layers as mapdata
-from app.store.replica import ChangeSummary
+from app.session import ClientServices
+from app.store.changes import ChangeSummary
 from app.sync.driver import SyncStatus
 from app.views.basemap_panel import install as install_map_layers
 from app.views.case_pane import CasePane
@@ -30,6 +40,7 @@ from app.views.command_bar import install as install_case_loop
 from app.views.evaluation_view import install as install_evaluation
 from app.views.labels import reason_text, role_label
 from app.views.map.canvas import DistrictMapView
+from app.views.modal import open_modal
 from app.views.queue_bar import QueuePanel
 from app.views.register_dialog import RegisterDialog
 from app.views.status import CentreStatusBar
@@ -40,21 +51,32 @@ from core.timeutil import now_iso
 
 
 class MainWindow(QMainWindow):
+    caseRegistered = Signal(str)  # a case registered from this window (its id)
+    casesShown = Signal()  # the map's case layer was updated from the store
+
     def __init__(self, services: ClientServices, parent: QWidget | None = None):
         super().__init__(parent)
         self.services = services
         desk = self.desk = services.desk
         self.store = desk.store
         driver = self.driver = services.driver
+        # The change bus and the background runner are the session's: every
+        # writer publishes on that bus, every view follows it.
+        self.bus = services.bus
+        self.runner = services.background
+        self.dialog: QDialog | None = None  # the in-window dialog open now, if any
         self.setWindowTitle(self.tr("GridDesk — District Command Centre"))
         self.resize(1600, 1000)
 
         self.map = DistrictMapView()
         # The queue: filter/search bar over the lazy table (app/views/queue_bar.py).
-        self.queue_panel = QueuePanel(desk, counter=services.queue_counter)
+        self.queue_panel = QueuePanel(desk, self.runner, self.bus)  # the queue follows the bus first
         self.queue_model = self.queue_panel.model
         self.queue = self.queue_panel.table
-        self.case_pane = CasePane(desk)
+        self.case_pane = CasePane(desk, self.runner)
+        self.bus.changed.connect(self.case_pane.follow_change)
+        self.bus.changed.connect(self._follow_change)  # after the queue: selection uses its rows
+        self._case_layer: mapdata.CaseLayerData | None = None
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.queue_panel)
@@ -72,7 +94,7 @@ class MainWindow(QMainWindow):
         self.status.show_user(f"{desk.user.get('display_name', desk.operator)} · "
                               f"{role_label(str(desk.user.get('role')))} · {desk.workstation}")
         # Banner, conflict cards, outbox ledger, sync health (app/views/sync_panels.py).
-        self.sync_panels = SyncPanels(self, desk, driver, self.select_case, self.apply_summary)
+        self.sync_panels = SyncPanels(self, desk, driver, self.select_case, self.bus)
         self.rejections_dock = self.sync_panels.conflicts_dock
         self._build_actions()
         self.case_loop = install_case_loop(self)  # command bar, attachments, locating reports
@@ -92,14 +114,15 @@ class MainWindow(QMainWindow):
         self.map_layers = install_map_layers(self)  # basemap, opacity, choropleth, alarms
         self.vehicle_features = install_vehicles(self)  # alarm queue, vehicle list, replay
         # Indicators, charts, exports, duty report (app/views/evaluation_view.py).
-        self.evaluation_action = install_evaluation(self, desk, services.evaluation)
+        self.evaluation_action = install_evaluation(self, desk, self.runner)
+        self.runner.failed.connect(self._show_failure)
+        self.runner.progress.connect(self._show_progress)
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
         if driver is not None:
-            driver.storeChanged.connect(self.apply_summary)
             driver.statusChanged.connect(self._status_changed)
 
     # ---- building ------------------------------------------------------------
@@ -127,18 +150,20 @@ class MainWindow(QMainWindow):
         view.addAction(self.sync_panels.ledger_dock.toggleViewAction())
         view.addAction(self.sync_panels.health_dock.toggleViewAction())
 
-    # ---- refreshing from summaries ---------------------------------------------
+    # ---- following changes -------------------------------------------------------
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
-        """Refresh exactly what a mutation or a sync round changed."""
+    def apply_summary(self, summary: ChangeSummary, initiator: object = None) -> None:
+        """Publish ``summary`` on the change bus (every view follows it there)."""
+        self.bus.publish(summary, initiator)
+
+    def _follow_change(self, summary: ChangeSummary, _initiator: object) -> None:
+        """The window's own part of a change: the map's layers, the
+        selection, the counts."""
         if {"cell", "region"} & summary.entities:
             self.reload_static_layers()
-        if "department" in summary.entities:
-            self.case_pane.reload_departments()
         if summary.cases_changed:
             selected = self.case_pane.case_id
-            self.queue_model.apply_summary(summary)
-            self.refresh_cases_layer()
+            self.refresh_cases_layer(summary)
             if selected is None:
                 self._select_most_urgent()
             elif selected:
@@ -149,24 +174,58 @@ class MainWindow(QMainWindow):
             self.refresh_vehicles()
         if summary.outbox or summary.cases_changed:
             self.refresh_counts()
-        self.sync_panels.apply_summary(summary)
-        self.case_loop.apply_summary(summary)
-        self.map_layers.apply_summary(summary)
         if summary.rejected:
             self.status.showMessage(self.tr("The server rejected %n command(s): see Conflicts", "",
                                             len(summary.rejected)), 10000)
+
+    def _show_failure(self, failure: Failure) -> None:
+        """The one place a background failure is shown (translated; the
+        error's own text after it)."""
+        what = failure.title or self.tr("Background work")
+        text = self.tr("%1 failed: %2").replace("%1", what).replace(
+            "%2", str(failure.error) or type(failure.error).__name__)
+        self.status.showMessage(text, 15000)
+
+    def _show_progress(self, title: str, done: int, total: int) -> None:
+        if total > 0 and done < total:
+            self.status.showMessage(self.tr("%1: %2 of %3").replace("%1", title).replace(
+                "%2", str(done)).replace("%3", str(total)), 3000)
+        else:
+            self.status.showMessage(self.tr("%1: done").replace("%1", title), 3000)
 
     def reload_static_layers(self) -> None:
         self.map.set_outline(mapdata.district_outline(self.store))
         self._cells = mapdata.cell_layer(self.store)
         self.map.set_cells(self._cells.rings, self._cells.codes)
 
-    def refresh_cases_layer(self) -> None:
-        layer = mapdata.case_layer(self.store, now_iso())
+    def refresh_cases_layer(self, summary: ChangeSummary | None = None) -> None:
+        """Re-read the case points, on the map lane: only the cases
+        ``summary`` names, every open case at first or when every case changed."""
+        now = now_iso()
+        if summary is None or summary.all_cases or self._case_layer is None:
+            self.runner.query(lambda store: mapdata.case_layer(store, now), self._show_cases, lane="map",
+                              key="map-cases", title=self.tr("Reading the map's cases"), owner=self)
+            return
+        changed = set(summary.cases)
+        self.runner.query(lambda store: mapdata.case_points(store, changed, now),
+                          lambda fresh: self._merge_cases(changed, fresh), lane="map",
+                          title=self.tr("Reading the map's cases"), owner=self)
+
+    def _show_cases(self, layer: mapdata.CaseLayerData) -> None:
+        self._case_layer = layer
         self.map.set_cases(layer.x, layer.y, layer.sla, layer.ids)
+        self.casesShown.emit()
+
+    def _merge_cases(self, changed: set[str], fresh: mapdata.CaseLayerData) -> None:
+        if self._case_layer is None:  # a full read is on its way and will bring these too
+            return
+        self._show_cases(mapdata.merge_case_layer(self._case_layer, changed, fresh))
 
     def refresh_vehicles(self) -> None:
-        layer = mapdata.vehicle_layer(self.store)
+        self.runner.query(mapdata.vehicle_layer, self._show_vehicles, lane="map", key="map-vehicles",
+                          title=self.tr("Reading the vehicles"), owner=self)
+
+    def _show_vehicles(self, layer: mapdata.VehicleLayerData) -> None:
         self.map.set_vehicles(layer.x, layer.y, layer.heading, layer.kind, layer.state, layer.ids)
 
     def refresh_counts(self) -> None:
@@ -216,13 +275,16 @@ class MainWindow(QMainWindow):
     # ---- actions ---------------------------------------------------------------
 
     def _run(self, action) -> ChangeSummary | None:
+        """Run a desk command (the desk publishes its summary on the bus)."""
         try:
-            summary = action()
+            return action()
         except CommandRejected as exc:
-            QMessageBox.warning(self, self.tr("Not possible"), reason_text(exc.to_dict()))
+            # open(), not exec(): no event loop of its own inside the qasync loop.
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not possible"), reason_text(exc.to_dict()),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
             return None
-        self.apply_summary(summary)
-        return summary
 
     def _map_clicked(self, x: float, y: float) -> None:
         lon, lat = mapdata.point_to_lonlat(x, y)
@@ -243,27 +305,45 @@ class MainWindow(QMainWindow):
         street = self.store.region_names().get(cell.get("street_code", ""), "")
         return RegisterDialog(self.store.categories, cell_code, street, self)
 
-    def register_at(self, lon: float, lat: float) -> str | None:
+    def open_dialog(self, dialog: QDialog, on_accepted) -> QDialog:
+        """Show ``dialog`` window-modally and call ``on_accepted()`` when it
+        is accepted.  ``open()`` returns at once: no nested event loop, so
+        this is safe from inside a coroutine on the qasync loop."""
+        self.dialog = dialog
+
+        def finished(_code: int) -> None:
+            if self.dialog is dialog:
+                self.dialog = None
+
+        dialog.finished.connect(finished)
+        return open_modal(dialog, on_accepted)
+
+    def register_at(self, lon: float, lat: float) -> RegisterDialog | None:
+        """Ask what the case at a point is (window-modally); the case is
+        registered when the dialog is accepted (``caseRegistered``).  None,
+        said in the status bar, outside every cell."""
         cell_code = self.cell_at_point(lon, lat)
         if cell_code is None:
             return None
         dialog = self.registration_dialog(cell_code)
-        if dialog.exec() != RegisterDialog.DialogCode.Accepted:
-            return None
-        values = dialog.values()
-        result: list[str] = []
 
-        def register() -> ChangeSummary:
-            case_id, summary = self.desk.register_case(
-                cell_code=cell_code, lon=lon, lat=lat, category=values.category, source=values.source,
-                address=values.address, description=values.description)
-            result.append(case_id)
-            return summary
+        def accepted() -> None:
+            values = dialog.values()
+            result: list[str] = []
 
-        if self._run(register) is None:
-            return None
-        self.select_case(result[0])
-        return result[0]
+            def register() -> ChangeSummary:
+                case_id, summary = self.desk.register_case(
+                    cell_code=cell_code, lon=lon, lat=lat, category=values.category, source=values.source,
+                    address=values.address, description=values.description)
+                result.append(case_id)
+                return summary
+
+            if self._run(register) is not None:
+                self.select_case(result[0])
+                self.caseRegistered.emit(result[0])
+
+        self.open_dialog(dialog, accepted)
+        return dialog
 
     def _register_at_centre(self) -> None:
         x, y = self.map.view_center()

@@ -5,7 +5,8 @@ Every change of a filter, the search text or the sorted column becomes one
 filtered or sorted here.  Typing searches after a short pause; Enter
 searches at once, Escape clears the text.
 
-GUI thread only.
+Threading: GUI thread; the count runs on the background runner's queue
+lane (app/runtime/background.py).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.runtime.background import Background
+from app.runtime.bus import ChangeBus
 from app.services.desk import CaseDesk
 from app.services.queue import (
     TEXT_MAX,
-    BackgroundCounter,
     FilterOptions,
     QueueError,
     QueueQuery,
@@ -173,15 +175,16 @@ class QueueBar(QWidget):
 
 
 class QueuePanel(QWidget):
-    """The bar, the table and the model together.  ``counter``: the session's
-    background counter (app/runtime/session.py), which counts matches on a
-    worker thread (needs the qasync loop running); None counts in place."""
+    """The bar, the table and the model together; the model follows the
+    change bus (``bus``, when given) and counts on ``runner``."""
 
-    def __init__(self, desk: CaseDesk, counter: BackgroundCounter | None = None,
+    def __init__(self, desk: CaseDesk, runner: Background, bus: ChangeBus | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.service = QueueService(desk.store, desk.user)
-        self.model = CaseQueueModel(self.service, self, count_runner=counter)
+        self.model = CaseQueueModel(self.service, runner, self)
+        if bus is not None:
+            bus.changed.connect(self.model.apply_summary)
         can_mine = bool(self.service.operator or self.service.user_department)
         self.bar = QueueBar(self.service.filter_options(), can_mine)
         self.table = list_table(self.model, COLUMN_WIDTHS)

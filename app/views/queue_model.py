@@ -6,17 +6,23 @@ asks for more (``canFetchMore``/``fetchMore``) as it scrolls, and each page
 is one indexed query (``QueueService.page``), as cheap at row 200,000 as at
 row 0.  Row contents are read for a block of rows at a time when painted.
 Filters, search and sorting are SQL (``QueueQuery``), never a proxy model.
-The total is counted separately, in the background when a runner is given,
-and announced by ``countChanged``.
+The total is counted separately, on a background lane with its own store
+(app/runtime/background.py), and announced by ``countChanged``.
 
-GUI thread only.
+A change (``apply_summary``, subscribed to the change bus by the queue
+panel) re-reads only what it names: the ordered id list is re-queried (it
+is only rowids and sort keys, the lazy part), and only the changed cases'
+row data is read again; the rows of unchanged cases stay cached.  Only a
+change of every case (``all_cases``) reloads.
+
+Threading: GUI thread only; the count runs on the runner's "queue" lane.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -29,17 +35,17 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.services.queue import PAGE, QueueQuery, QueueService
-from app.store.replica import ChangeSummary
+from app.services.queue import PAGE, QueuePage, QueueQuery, QueueService
+from app.store.changes import ChangeSummary
 from app.views.labels import source_label, status_label
 from core.cases import OPEN_STATUSES
 from core.sla import DUE_SOON_S, SlaState
 from core.timeutil import from_iso, now_iso
 
+if TYPE_CHECKING:
+    from app.runtime.background import Background
+
 Index = QModelIndex | QPersistentModelIndex
-# counter(query, now, on_done): count somewhere else (a worker thread with its
-# own store, app.services.queue.BackgroundCounter) and call on_done(n) on this thread
-CountRunner = Callable[[QueueQuery, str, Callable[[int], None]], None]
 
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
@@ -80,13 +86,14 @@ class CaseQueueModel(QAbstractTableModel):
     SLA_BACKGROUND = {SlaState.DUE_SOON: QColor("#fff1c2"), SlaState.OVERDUE: QColor("#ffd0cc")}
     SLA_FOREGROUND = {SlaState.DUE_SOON: QColor("#8a5a00"), SlaState.OVERDUE: QColor("#b71c1c")}
 
-    def __init__(self, service: QueueService, parent=None, *, query: QueueQuery | None = None,
-                 count_runner: CountRunner | None = None):
+    def __init__(self, service: QueueService, runner: Background, parent=None, *,
+                 query: QueueQuery | None = None):
         super().__init__(parent)
         self.service = service
         self.categories = service.store.categories
         self._query = (query or QueueQuery()).validated()
-        self._count_runner = count_runner
+        self._runner = runner
+        self.rows_read = 0  # rows whose data was read from the store (the benchmark and tests watch it)
         self._generation = 0
         self._ids: list[int] = []
         self._pos: dict[int, int] = {}
@@ -243,10 +250,15 @@ class CaseQueueModel(QAbstractTableModel):
         keep = min(max(len(self._ids), PAGE), KEEP_ROWS)
         self._reset(self.service.page(self._query, limit=keep, now=now_iso()))
 
-    def _reset(self, page) -> None:
+    def _reset(self, page: QueuePage, keep_rows: bool = False) -> None:
+        """Show ``page``'s rows; ``keep_rows``: the cached data of rows still
+        shown stays (the caller has dropped the changed ones)."""
         self.beginResetModel()
+        rows = self._rows if keep_rows else {}
         self._ids, self._pos, self._rows = [], {}, {}
         self._extend(page.ids)
+        if rows:
+            self._rows = {rowid: row for rowid, row in rows.items() if rowid in self._pos}
         self._cursor, self._more = page.cursor, page.more
         self._set_now(now_iso())
         self.last_plan = page.plan
@@ -270,10 +282,12 @@ class CaseQueueModel(QAbstractTableModel):
             return
         self._count = None
         self.countChanged.emit(None)
-        if self._count_runner is None:
-            self._set_count(generation, self.service.count(query, now))
-        else:
-            self._count_runner(query, now, lambda n: self._set_count(generation, n))
+        user = dict(self.service.user)
+        # On the queue lane's own store; a dispatcher typing a search asks
+        # for a count per keystroke, and only the latest is worth the work.
+        self._runner.query(lambda store: QueueService(store, user).count(query, now),
+                           lambda n: self._set_count(generation, n), lane="queue", key=f"queue-count-{id(self)}",
+                           title=self.tr("Counting the queue"), owner=self)
 
     def _set_count(self, generation: int, count: int) -> None:
         if generation != self._generation:
@@ -337,15 +351,20 @@ class CaseQueueModel(QAbstractTableModel):
             if len(self._rows) > CACHE_ROWS:
                 self._rows.clear()
             start = (position // BLOCK) * BLOCK
-            fetched = self.service.rows(self._ids[start:start + BLOCK])
-            for data in fetched.values():
-                data["_text"] = self._texts(data)
-                data["_deadline"] = from_iso(data["deadline"]).timestamp() if data.get("deadline") else None
-                data["_open"] = data["status"] in OPEN_VALUES
-                data["_state"] = self._sla(data)
-            self._rows.update(fetched)
+            # The block's rows not cached yet (a change drops only its own rows).
+            self._read_rows([r for r in self._ids[start:start + BLOCK] if r not in self._rows])
             row = self._rows.get(rowid)
         return row
+
+    def _read_rows(self, rowids: list[int]) -> None:
+        fetched = self.service.rows(rowids)
+        self.rows_read += len(fetched)
+        for data in fetched.values():
+            data["_text"] = self._texts(data)
+            data["_deadline"] = from_iso(data["deadline"]).timestamp() if data.get("deadline") else None
+            data["_open"] = data["status"] in OPEN_VALUES
+            data["_state"] = self._sla(data)
+        self._rows.update(fetched)
 
     def case_id_at(self, position: int) -> str | None:
         if not 0 <= position < len(self._ids):
@@ -358,10 +377,28 @@ class CaseQueueModel(QAbstractTableModel):
         rowid = self.service.rowid_of(case_id)
         return -1 if rowid is None else self._pos.get(rowid, -1)
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
-        """Refresh after a mutation: reload only when cases changed."""
-        if summary.cases_changed:
+    def apply_summary(self, summary: ChangeSummary, _initiator: object = None) -> None:
+        """Follow a change: nothing when no case changed, a reload when every
+        case did; else re-query the id list (order and membership may have
+        changed) and re-read only the named cases' rows."""
+        if not summary.cases_changed:
+            return
+        if summary.all_cases:
             self.reload()
+            return
+        keep = min(max(len(self._ids), PAGE), KEEP_ROWS)
+        page = self.service.page(self._query, limit=keep, now=now_iso())
+        changed = {rowid for rowid, row in self._rows.items() if row["case_id"] in summary.cases}
+        for rowid in changed:
+            del self._rows[rowid]
+        if page.ids == self._ids:
+            self._cursor, self._more = page.cursor, page.more
+            last = self.columnCount() - 1
+            for rowid in changed:
+                position = self._pos[rowid]
+                self.dataChanged.emit(self.index(position, 0), self.index(position, last))
+            return
+        self._reset(page, keep_rows=True)
 
     def tick(self) -> None:
         """Advance the countdowns (once a second): the time-left column, and

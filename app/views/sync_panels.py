@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from app.runtime.bus import ChangeBus
 from app.services.desk import CaseDesk
 from app.store.ledger import LedgerError, OutboxLedger
 from app.store.replica import ChangeSummary
@@ -28,6 +29,7 @@ from app.sync.driver import SyncDriver, SyncStatus
 from app.views.conflicts import ConflictPanel
 from app.views.labels import problem_text, reason_text
 from app.views.login_dialog import LoginDialog
+from app.views.modal import open_modal
 from app.views.offline_banner import OfflineBanner
 from app.views.outbox_ledger import OutboxLedgerView
 from app.views.sync_health import SyncHealthPanel
@@ -39,14 +41,15 @@ HEALTH_EVERY_MS = 2000
 
 class SyncPanels(QObject):
     def __init__(self, window: QMainWindow, desk: CaseDesk, driver: SyncDriver | None,
-                 select_case: Callable[[str], None], after_change: Callable[[ChangeSummary], None]):
+                 select_case: Callable[[str], None], bus: ChangeBus):
         super().__init__(window)
         self.window = window
         self.desk = desk
         self.driver = driver
         self.ledger = OutboxLedger(desk.store)
         self._select_case = select_case
-        self._after_change = after_change
+        self.bus = bus
+        bus.changed.connect(self.apply_summary)
 
         self.banner = OfflineBanner()
         self.banner_bar = QToolBar(self.tr("Connection"), window)
@@ -134,7 +137,8 @@ class SyncPanels(QObject):
             self.conflicts_dock.show()
             self.conflicts_dock.raise_()
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
+    def apply_summary(self, summary: ChangeSummary, _initiator: object = None) -> None:
+        """Subscribed to the change bus."""
         if summary.outbox or summary.rejected or summary.accepted:
             self.refresh()
         elif summary.cases_changed:
@@ -160,7 +164,7 @@ class SyncPanels(QObject):
     # ---- decisions ----------------------------------------------------------------
 
     def _done(self, summary: ChangeSummary) -> None:
-        self._after_change(summary)
+        self.bus.publish(summary, self)
         self.refresh()
         self._wake()
 
@@ -217,13 +221,16 @@ class SyncPanels(QObject):
         if self.driver is not None:
             self.driver.request_integrity_check()
 
-    def sign_in_again(self) -> None:
+    def sign_in_again(self) -> LoginDialog | None:
+        """Ask for the password again (window-modally); None without a driver."""
         if self.driver is None:
-            return
+            return None
         dialog = LoginDialog(self.desk.workstation, self.tr("The server refused your password."), self.window,
                              username=self.desk.operator, lock_username=True)
-        if dialog.exec() == LoginDialog.DialogCode.Accepted:
-            self.driver.request_sign_in(dialog.password.text())
+        driver = self.driver
+        # Window-modal, continued in ``accepted``: no event loop of its own
+        # re-entering the qasync loop (the sync driver's coroutine runs there).
+        return open_modal(dialog, lambda: driver.request_sign_in(dialog.password.text()))
 
     def _sign_in_done(self, error: object) -> None:
         # Said in the banner, not in a modal box: the desk keeps working meanwhile.

@@ -3,11 +3,9 @@ dock, geofences and the chosen vehicle's recent track on the live map, the
 replay window, and the link that sends acknowledgements to the centre.
 
 ``install(window)`` builds it all from the main window's public parts (its
-store, desk, services, map and menus) and returns the ``VehicleFeatures``
-that keeps them up to date.  The live link and the replay jobs come from
-the session (``window.services``, app/runtime/session.py); nothing here
-builds a network client, a worker or a store.  Geofences are drawn here too
-(app/views/geofence_dialog.py): the request runs on the vehicle link's
+store, desk, sync driver, map and menus) and returns the
+``VehicleFeatures`` that keeps them up to date.  Geofences are drawn here
+too (app/views/geofence_dialog.py): the request runs on the vehicle link's
 worker, and the fence is drawn when the change feed brings it back.
 GUI thread only.
 """
@@ -54,16 +52,13 @@ class VehicleFeatures(QObject):
         self.store: LocalStore = window.store
         self.vehicles = VehicleStore(self.store)
         desk = window.desk
-        services = window.services
         self._stopped = False
-        # The session's live link (started with the sync, stopped by the session).
-        self.link_driver: VehicleDriver | None = services.vehicles
+        # The session's live link: started with the sync and stopped by the
+        # session; what it writes reaches every view through the change bus.
+        self.link_driver: VehicleDriver | None = window.services.vehicles
         if self.link_driver is not None:
-            self.link_driver.storeChanged.connect(self._apply_own)
             self.link_driver.failed.connect(self._link_failed)
-        if services.driver is not None:
-            services.driver.storeChanged.connect(self.apply_summary)
-        self.replay_jobs = services.replay
+        window.bus.changed.connect(self.apply_summary)
         self.selected_vehicle: str | None = None
         self.replay: ReplayWindow | None = None
 
@@ -150,7 +145,7 @@ class VehicleFeatures(QObject):
 
     # ---- following the store -------------------------------------------------------
 
-    def apply_summary(self, summary: ChangeSummary) -> None:
+    def apply_summary(self, summary: ChangeSummary, _initiator: object = None) -> None:
         entities = summary.entities
         if {"alarm", "alarm_ack"} & entities:
             self.alarms.refresh()
@@ -169,15 +164,8 @@ class VehicleFeatures(QObject):
             self._show_live_track(self.selected_vehicle)
         self.window.case_pane.nearest.refresh()
 
-    def _apply_own(self, summary: ChangeSummary) -> None:
-        """What the vehicle link or an acknowledgement made here wrote: the
-        main window never sees these summaries, so the map's layers follow
-        them from here (the sync driver's reach the layers through it)."""
-        self.apply_summary(summary)
-        self.window.map_layers.apply_summary(summary)
-
     def _acknowledged_here(self, summary: ChangeSummary) -> None:
-        self._apply_own(summary)
+        self.window.bus.publish(summary, self.alarms)
         if self.link_driver is not None:
             self.link_driver.wake()
 
@@ -327,7 +315,8 @@ class VehicleFeatures(QObject):
         if payload["kind"] == "corridor":
             # Corridors are drawn for the chosen vehicle only; show them all so the new one is seen.
             self.all_geofences_action.setChecked(True)
-        self.window.services.wake_sync()  # the change feed brings the fence back: ask now, not at the next poll
+        if self.window.driver is not None:
+            self.window.driver.wake()  # the change feed brings the fence back: ask now, not at the next poll
 
     # ---- one vehicle -------------------------------------------------------------------
 
@@ -399,8 +388,11 @@ class VehicleFeatures(QObject):
         """Fetch the window from the centre (when it answers), then build
         the replay data on a worker from what this workstation has."""
         def build(problem: str | None) -> None:
-            self.replay_jobs.load(start, end, on_done=lambda data: done(data, problem),
-                                  on_error=lambda exc: done(None, str(exc)))
+            # On the replay lane's own store; a failure is said in the replay window.
+            self.window.runner.query(lambda store: VehicleStore(store).replay_data(start, end),
+                                     lambda data: done(data, problem), lane="replay",
+                                     title=self.tr("Replay"), on_failure=lambda exc: done(None, str(exc)),
+                                     owner=self.replay)
 
         if self.link_driver is None:
             build(None)
@@ -418,7 +410,7 @@ class VehicleFeatures(QObject):
         if self._stopped:
             return
         self._stopped = True
-        self.drawing.stop()  # the link and the replay jobs are the session's: it stops them
+        self.drawing.stop()  # the link is the session's: it stops it
 
 
 def install(window: Any) -> VehicleFeatures:

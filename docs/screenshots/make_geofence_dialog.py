@@ -25,8 +25,8 @@ def main(server: str, work: Path) -> None:
     from PySide6.QtCore import QPoint, QRect, Qt
     from PySide6.QtGui import QColor, QPainter
 
-    from app.runtime.session import ClientServices
     from app.services.desk import CaseDesk
+    from app.session import ClientServices
     from app.views.main_window import MainWindow
 
     app, store, user = open_doc_client(server, work, "leader", "geofence-client.db")

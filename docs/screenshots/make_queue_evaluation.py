@@ -24,8 +24,8 @@ from doc_client import ROOT, open_doc_client
 def main(server: str, work: Path) -> None:
     from PySide6.QtCore import QDate
 
-    from app.runtime.session import ClientServices
     from app.services.desk import CaseDesk
+    from app.session import ClientServices
     from app.views.evaluation_view import EvaluationWindow
     from app.views.main_window import MainWindow
     from core.timeutil import now_cst
@@ -45,7 +45,7 @@ def main(server: str, work: Path) -> None:
         app.processEvents()
     window.grab().save(str(out / "queue.png"))
 
-    evaluation = EvaluationWindow(desk)
+    evaluation = EvaluationWindow(desk, window.runner)
     evaluation.show()
     for _ in range(20):
         app.processEvents()

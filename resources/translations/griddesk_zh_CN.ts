@@ -244,6 +244,14 @@
 <context>
     <name>CasePane</name>
     <message>
+        <source>Fetching an attachment</source>
+        <translation>获取附件</translation>
+    </message>
+    <message>
+        <source>Sending an attachment</source>
+        <translation>发送附件</translation>
+    </message>
+    <message>
         <location filename="../../app/views/case_pane.py" line="129"/>
         <location filename="../../app/views/case_pane.py" line="323"/>
         <source>No case selected</source>
@@ -534,6 +542,10 @@
 </context>
 <context>
     <name>CaseQueueModel</name>
+    <message>
+        <source>Counting the queue</source>
+        <translation>统计案卷队列</translation>
+    </message>
     <message>
         <location filename="../../app/views/queue_model.py" line="108"/>
         <source>Number</source>
@@ -1017,6 +1029,10 @@
 </context>
 <context>
     <name>EvaluationWindow</name>
+    <message>
+        <source>Evaluation</source>
+        <translation>考核评价</translation>
+    </message>
     <message>
         <location filename="../../app/views/evaluation_view.py" line="158"/>
         <source>Evaluation — GridDesk</source>
@@ -2070,6 +2086,30 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Background work</source>
+        <translation>后台任务</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1失败：%2</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3</source>
+        <translation>%1：%2/%3</translation>
+    </message>
+    <message>
+        <source>%1: done</source>
+        <translation>%1：完成</translation>
+    </message>
+    <message>
+        <source>Reading the map's cases</source>
+        <translation>读取地图案卷</translation>
+    </message>
+    <message>
+        <source>Reading the vehicles</source>
+        <translation>读取车辆位置</translation>
+    </message>
+    <message>
         <location filename="../../app/views/main_window.py" line="45"/>
         <source>GridDesk — District Command Centre</source>
         <translation>网格指挥台 — 区城市管理指挥中心</translation>
@@ -3119,6 +3159,10 @@
 </context>
 <context>
     <name>VehicleFeatures</name>
+    <message>
+        <source>Replay</source>
+        <translation>轨迹回放</translation>
+    </message>
     <message>
         <location filename="../../app/views/vehicle_features.py" line="77"/>
         <location filename="../../app/views/vehicle_features.py" line="187"/>

@@ -12,20 +12,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.runtime.i18n import install_translation
-from app.runtime.session import ClientConfig, ClientSession
+from app.session import ClientConfig, ClientSession
 from app.views.main_window import MainWindow
 from app.views.register_dialog import RegisterDialog
 from core.cases import CaseStatus
 from support import until
 
 
-def accept_register_dialog(category_key: str, description: str) -> None:
-    dialog = QApplication.activeModalWidget()
+def accept_register_dialog(dialog: RegisterDialog | None, category_key: str, description: str) -> None:
     assert isinstance(dialog, RegisterDialog), dialog
+    assert QApplication.activeModalWidget() is dialog  # window-modal, with no event loop of its own
     dialog.category.setCurrentIndex(dialog.category.findData(category_key))
     dialog.description.setPlainText(description)
     dialog.accept()
@@ -58,9 +57,15 @@ def test_offline_register_and_dispatch_reach_the_server_after_restart(qapp, chin
             assert "离线" in window.status.connection.text()
 
             # Register by clicking on the map: the cell is found from the point.
-            QTimer.singleShot(0, lambda: accept_register_dialog("E0102", "exposed rubbish at the gate"))
-            case_id = window.register_at(116.4105, 39.9204)
-            assert case_id is not None
+            # The dialog opens window-modally and register_at returns at once
+            # (an exec() here would re-enter the qasync loop from this task).
+            registered: list[str] = []
+            window.caseRegistered.connect(registered.append)
+            dialog = window.register_at(116.4105, 39.9204)
+            await asyncio.sleep(0)  # the sync driver's task runs meanwhile
+            accept_register_dialog(dialog, "E0102", "exposed rubbish at the gate")
+            await until(lambda: bool(registered), 5)
+            case_id = registered[0]
             case = session.store.case(case_id)
             assert case.cell_code == "110101001001001" and case.number is None
             assert window.case_pane.case_id == case_id

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 
-from app.runtime.background import Worker
+from app.runtime.background import Worker, when_stopped
 from app.store.tile_sources import (
     TileSource,
     TileSourceError,
@@ -192,19 +192,12 @@ class TileProvider(QObject):
         self._closed = True
         with self._wanted_lock:
             self._wanted = set()
-        for worker in self._workers:
-            worker.shutdown(wait=False)
         if not self._workers:
             self.source.close()
         else:
             # A job may be inside read(): close the source once the workers have
             # stopped, never under a job's feet, and without blocking the GUI.
-            threading.Thread(target=self._close_source_later, daemon=True).start()
-
-    def _close_source_later(self) -> None:
-        for worker in self._workers:
-            worker.shutdown(wait=True)
-        self.source.close()
+            when_stopped(self._workers, self.source.close)
 
     # worker threads
 

@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.net.attachments import AttachmentTransport
-from app.runtime.session import ClientServices
 from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk
+from app.session import ClientServices
 from app.store.replica import LocalStore
 from app.sync.engine import SyncEngine
 from app.views.main_window import MainWindow
@@ -206,20 +206,18 @@ def test_a_reported_case_is_verified_located_on_the_map_and_registered(qtbot, wo
     # Register is allowed now, but the case has no place: refused with the reason.
     pane.actions_by_kind[CommandKind.REGISTER].trigger()
     assert "place on the map" in pane.message.text()
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from core.geo import lonlat_to_mercator
 
     x, y = lonlat_to_mercator(116.4105, 39.9204)
 
-    def choose_category():
-        dialog = QApplication.activeModalWidget()
-        dialog.category.setCurrentIndex(dialog.category.findData("E0104"))
-        dialog.accept()
-
-    QTimer.singleShot(0, choose_category)
     window.map.mapClicked.emit(float(x), float(y))
+    dialog = window.dialog  # window-modal: the click returned at once
+    assert dialog is not None and QApplication.activeModalWidget() is dialog
+    assert astore.case(case_id).cell_code in (None, "")  # nothing placed before the answer
+    dialog.category.setCurrentIndex(dialog.category.findData("E0104"))
+    dialog.accept()
     located = astore.case(case_id)
     assert located.cell_code == "110101001001001" and located.category == "E0104"
     assert len(astore.open_case_ids()) == 1  # located, not a second case
@@ -244,7 +242,7 @@ def test_attachments_are_fetched_on_demand_and_cached(qtbot, event_loop, sqlite_
     assert sender.cached(meta) is not None  # the sender has it already
     bad = tmp_path / "virus.png"
     bad.write_bytes(b"MZ" + b"\x00" * 100)
-    from app.net.attachments import TransferError
+    from core.attachments import TransferError
 
     with pytest.raises(TransferError) as info:
         sender.upload_blocking(case_id, bad)

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
+from app.runtime.background import Background
 from app.services.desk import CaseDesk
 from app.services.evaluation import (
     TABLE_FIELDS,
@@ -178,10 +179,18 @@ def test_the_duty_report_is_a_pdf(qapp, tmp_path):
 def test_the_evaluation_window_shows_table_and_charts(qtbot, tmp_path):
     store = _world(tmp_path / "c.db")
     desk = CaseDesk(store, "WS1", {"username": "leader", "display_name": "值班长 张伟", "role": "shift_leader"})
-    window = EvaluationWindow(desk)
+    runner = Background(store.path)
+    window = EvaluationWindow(desk, runner)
     qtbot.addWidget(window)
+
+    def computed(label: str, dimension: Dimension = Dimension.DEPARTMENT):
+        # The numbers come from the evaluation lane: wait for the answer.
+        qtbot.waitUntil(lambda: window.result is not None and window.result.period.label == label
+                        and window.result.dimension is dimension and window.message.text() == "", timeout=10000)
+
     window.day.setDate(window.day.date().fromString("2026-11-10", "yyyy-MM-dd"))
-    assert window.result is not None and window.result.period.label == "2026-11"
+    computed("2026-11")
+    assert runner.has_store_on("evaluation")  # computed on a connection of the lane's own
     model = window.model
     names = [model.data(model.index(r, 1)) for r in range(model.rowCount())]
     assert names[-1] == "Total" and set(names[:-1]) == {"环卫中心", "市政管理所"}
@@ -189,13 +198,18 @@ def test_the_evaluation_window_shows_table_and_charts(qtbot, tmp_path):
     model.sort(TABLE_FIELDS.index("registered"), Qt.SortOrder.DescendingOrder)
     assert model.data(model.index(model.rowCount() - 1, 1)) == "Total"  # the total stays last
     window.dimension.setCurrentIndex(window.dimension.findData("street"))
-    assert window.result.dimension is Dimension.STREET
+    computed("2026-11", Dimension.STREET)
     window.weights[0].setValue(0)
+    qtbot.waitUntil(lambda: window.message.text() == "" and window.result.weights == Weights(0, 30, 10),
+                    timeout=10000)
     window.weights[1].setValue(0)
+    qtbot.waitUntil(lambda: window.message.text() == "" and window.result.weights == Weights(0, 0, 10),
+                    timeout=10000)
     window.weights[2].setValue(0)  # no weight left: refused, says why, keeps the last result
     assert "Cannot evaluate" in window.message.text()
     assert window.result.weights == Weights(0, 0, 10)
     window.weights[2].setValue(10)
+    computed("2026-11", Dimension.STREET)
     assert window.export_to(tmp_path / "e.xlsx").exists()
     assert window.export_to(tmp_path / "e.csv").exists()
     with pytest.raises(ExportError):
@@ -204,4 +218,5 @@ def test_the_evaluation_window_shows_table_and_charts(qtbot, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     window._step(-1)
     assert window.period().label == "2026-10"
+    computed("2026-10", Dimension.STREET)
     assert window.result.total is not None and window.result.total.tally.registered == 1

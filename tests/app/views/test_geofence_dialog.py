@@ -16,7 +16,7 @@ import pytest
 import requests
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.runtime.session import ClientConfig, ClientSession
+from app.session import ClientConfig, ClientSession
 from app.store.vehicles import VehicleStore
 from app.views.main_window import MainWindow
 from core.alarms import AlarmKind

@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 
 from app.runtime.i18n import install_translation
-from app.runtime.session import ClientServices
 from app.services.desk import CaseDesk
+from app.session import ClientServices
 from app.store.replica import LocalStore
 from app.sync.engine import SyncEngine
 from app.views.main_window import MainWindow
@@ -74,7 +74,6 @@ def test_forbidden_actions_are_disabled_with_the_reason(qtbot, sqlite_server, tm
 
 
 def test_register_by_clicking_the_map_finds_the_cell(qtbot, sqlite_server, tmp_path):
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     engine = SyncEngine(tmp_path / "c.db", sqlite_server.url, "WS1")
@@ -87,9 +86,11 @@ def test_register_by_clicking_the_map_finds_the_cell(qtbot, sqlite_server, tmp_p
     from core.geo import lonlat_to_mercator
 
     x, y = lonlat_to_mercator(116.4100 + 0.00117 * 1.5, 39.9200 + 0.0009 * 0.5)  # inside the 2nd cell
-    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().accept())
-    with qtbot.waitSignal(window.map.mapClicked, timeout=1000, raising=False):
-        window.map.mapClicked.emit(float(x), float(y))
+    window.map.mapClicked.emit(float(x), float(y))
+    dialog = window.dialog  # open window-modally: the click returned at once
+    assert dialog is not None and dialog.isVisible() and QApplication.activeModalWidget() is dialog
+    with qtbot.waitSignal(window.caseRegistered, timeout=3000):
+        dialog.accept()
     cases = store.open_case_ids()
     assert len(cases) == 1 and store.case(cases[0]).cell_code == "110101001001002"
     # Outside every cell: nothing is registered, the operator is told.

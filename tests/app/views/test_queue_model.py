@@ -1,20 +1,19 @@
 """The lazy queue model and its panel, with real Qt widgets offscreen over a
 real client store: Qt's model tester, paging as the view scrolls, sorting
 from the header, SLA colours and countdowns, the filter bar, bad input,
-and counting on a worker thread."""
+counting on a background lane, and following changes row by row."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from queue_world import build_store, expected, rowids_of
 
-from app.runtime.background import Worker
+from app.runtime.background import Background
 from app.services.desk import CaseDesk
-from app.services.queue import PAGE, BackgroundCounter, QueueError, QueueQuery, QueueService
+from app.services.queue import PAGE, QueueError, QueueQuery, QueueService
 from app.store.replica import ChangeSummary
 from app.views.queue_bar import QueuePanel
 from app.views.queue_model import CaseQueueModel, format_duration
@@ -26,11 +25,19 @@ def _world(tmp_path, count=390):
     return build_store(tmp_path / "c.db", count=count, now=datetime.now(CST).replace(microsecond=0))
 
 
+def _model(store, service=None, **kwargs) -> CaseQueueModel:
+    return CaseQueueModel(service or QueueService(store, store.user("dispatcher")), Background(store.path), **kwargs)
+
+
+def _panel(store) -> QueuePanel:
+    return QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")), Background(store.path))
+
+
 def test_the_model_passes_qt_model_tester_through_filters_sorts_and_paging(qtmodeltester, tmp_path):
     store, cases = _world(tmp_path)
     service = QueueService(store, store.user("dispatcher"))
     rowids = rowids_of(store)
-    model = CaseQueueModel(service, query=QueueQuery(status="all"))
+    model = _model(store, service, query=QueueQuery(status="all"))
     assert model.rowCount() == PAGE and model.canFetchMore()
     model.fetchMore()
     assert model.rowCount() == len(cases)
@@ -46,7 +53,7 @@ def test_the_model_passes_qt_model_tester_through_filters_sorts_and_paging(qtmod
     assert [rowids[model.case_id_at(r)] for r in range(model.rowCount())] == want
     assert model.count == len(want) > 0
 
-    fresh = CaseQueueModel(service, query=QueueQuery(status="all", sort="category", descending=True))
+    fresh = _model(store, service, query=QueueQuery(status="all", sort="category", descending=True))
     qtmodeltester.check(fresh)  # the tester fetches the remaining pages itself
     want = expected(cases, rowids, status="all", sort="category", descending=True)
     assert [rowids[fresh.case_id_at(r)] for r in range(fresh.rowCount())] == want
@@ -54,7 +61,7 @@ def test_the_model_passes_qt_model_tester_through_filters_sorts_and_paging(qtmod
 
 def test_rows_show_texts_sla_colours_and_a_live_countdown(qtbot, tmp_path):
     store, cases = _world(tmp_path, count=60)
-    model = CaseQueueModel(QueueService(store, store.user("dispatcher")))
+    model = _model(store)
     deadline_col = CaseQueueModel.DEADLINE_COLUMN
     seen = set()
     for r in range(model.rowCount()):
@@ -92,7 +99,7 @@ def test_rows_show_texts_sla_colours_and_a_live_countdown(qtbot, tmp_path):
 def test_the_table_fetches_pages_as_it_scrolls(qtbot, tmp_path):
     store, cases = _world(tmp_path, count=650)
     user = store.user("dispatcher")
-    panel = QueuePanel(CaseDesk(store, "WS1", user))
+    panel = QueuePanel(CaseDesk(store, "WS1", user), Background(store.path))
     qtbot.addWidget(panel)
     panel.resize(900, 500)
     panel.show()
@@ -106,12 +113,12 @@ def test_the_table_fetches_pages_as_it_scrolls(qtbot, tmp_path):
     want = expected(cases, rowids, status="all", sort="number")
     got = [rowids[panel.model.case_id_at(r)] for r in range(panel.model.rowCount())]
     assert got == want
-    assert "650" in panel.bar.count.text()
+    qtbot.waitUntil(lambda: "650" in panel.bar.count.text(), timeout=5000)
 
 
 def test_the_bar_turns_filters_and_text_into_one_query(qtbot, tmp_path):
     store, cases = _world(tmp_path)
-    panel = QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")))
+    panel = _panel(store)
     qtbot.addWidget(panel)
     bar, model = panel.bar, panel.model
     bar.status.setCurrentIndex(bar.status.findData("all"))
@@ -139,7 +146,7 @@ def test_the_bar_turns_filters_and_text_into_one_query(qtbot, tmp_path):
 
 def test_typing_searches_after_a_pause(qtbot, tmp_path):
     store, _cases = _world(tmp_path, count=40)
-    panel = QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")))
+    panel = _panel(store)
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.model.queryChanged, timeout=3000):
         qtbot.keyClicks(panel.bar.search, "wangfujing")
@@ -148,7 +155,7 @@ def test_typing_searches_after_a_pause(qtbot, tmp_path):
 
 def test_a_bad_query_changes_nothing_and_says_why(qtbot, tmp_path):
     store, _cases = _world(tmp_path, count=40)
-    panel = QueuePanel(CaseDesk(store, "WS1", store.user("dispatcher")))
+    panel = _panel(store)
     qtbot.addWidget(panel)
     model = panel.model
     before = (model.query, model.rowCount(), [model.case_id_at(r) for r in range(model.rowCount())])
@@ -166,7 +173,7 @@ def test_a_bad_query_changes_nothing_and_says_why(qtbot, tmp_path):
 def test_a_sync_reloads_and_keeps_the_rows_loaded(qtbot, tmp_path):
     store, cases = _world(tmp_path, count=500)
     service = QueueService(store, store.user("dispatcher"))
-    model = CaseQueueModel(service, query=QueueQuery(status="all"))
+    model = _model(store, service, query=QueueQuery(status="all"))
     model.fetchMore()
     loaded = model.rowCount()
     assert loaded == 400
@@ -180,32 +187,65 @@ def test_a_sync_reloads_and_keeps_the_rows_loaded(qtbot, tmp_path):
     assert model.row_of("no-such-case") == -1
 
 
-def test_counts_run_on_a_worker_thread(event_loop, tmp_path):
+def test_a_change_re_reads_only_the_rows_it_names(qtbot, tmp_path):
+    store, cases = _world(tmp_path, count=500)
+    model = _model(store, query=QueueQuery(status="all"))
+    model.fetchMore()
+    for r in range(model.rowCount()):  # every loaded row painted once
+        model.data(model.index(r, 0))
+    by_id = {model.case_id_at(r): r for r in range(model.rowCount())}
+    changed = [c for c in cases if c["case_id"] in by_id][:3]
+    before = model.rows_read
+    page = [{"seq": 20_000 + n, "entity": "case", "id": c["case_id"], "data": dict(c, address=f"新地址 {n}")}
+            for n, c in enumerate(changed)]
+    summary = store.apply_change_page(page, 20_000 + len(page))
+    assert summary.cases == {c["case_id"] for c in changed} and not summary.all_cases
+    seen = []
+    model.dataChanged.connect(lambda top, bottom, _roles=(): seen.append(top.row()))
+    model.apply_summary(summary)
+    for r in range(model.rowCount()):
+        model.data(model.index(r, 0))
+    assert model.rows_read - before == len(changed)  # only the named rows were read again
+    address = CaseQueueModel.COLUMNS.index("address")
+    for n, c in enumerate(changed):
+        assert model.data(model.index(by_id[c["case_id"]], address)) == f"新地址 {n}"
+    assert sorted(seen) == sorted(by_id[c["case_id"]] for c in changed)  # order unchanged: no reset
+
+    # A change that moves a case out of the query: the id list is re-read,
+    # the case leaves, the other rows keep their data.
+    model.set_query(QueueQuery(status="open"))
+    for r in range(model.rowCount()):
+        model.data(model.index(r, 0))
+    gone = dict(next(c for c in cases[10:] if model.row_of(c["case_id"]) >= 0), status="cancelled")
+    shown_before = {model.case_id_at(r) for r in range(model.rowCount())}
+    before = model.rows_read
+    model.apply_summary(store.apply_change_page([{"seq": 30_000, "entity": "case", "id": gone["case_id"],
+                                                  "data": gone}], 30_000))
+    shown = {model.case_id_at(r) for r in range(model.rowCount())}
+    assert model.row_of(gone["case_id"]) == -1 and shown_before - {gone["case_id"]} <= shown
+    for r in range(model.rowCount()):
+        model.data(model.index(r, 0))
+    assert model.rows_read - before <= 1  # at most the row that moved into the loaded range
+
+
+def test_counts_run_on_a_background_lane(qtbot, tmp_path):
     store, cases = _world(tmp_path, count=450)
-    user = store.user("dispatcher")
-    worker = Worker("queue-test")
-    counter = BackgroundCounter(store.path, user, worker)
+    runner = Background(store.path)
     try:
-        model = CaseQueueModel(QueueService(store, user), query=QueueQuery(status="all"),
-                               count_runner=counter)
+        model = CaseQueueModel(QueueService(store, store.user("dispatcher")), runner, query=QueueQuery(status="all"))
         assert model.count is None  # more rows than one page: counted in the background
         counts = []
         model.countChanged.connect(counts.append)
-
-        async def until_counted():
-            while model.count is None:
-                await asyncio.sleep(0.02)
-
-        event_loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
+        qtbot.waitUntil(lambda: model.count is not None, timeout=10000)
         assert model.count == len(cases) == counts[-1]  # and announced
+        assert runner.has_store_on("queue")  # on the lane's own connection
         # A second query while the first is still counting: only its answer lands.
         model.set_query(QueueQuery(status="all", source="video"))
         model.set_query(QueueQuery(status="all", source="hotline"))
-        event_loop.run_until_complete(asyncio.wait_for(until_counted(), 10))
+        qtbot.waitUntil(lambda: model.count is not None, timeout=10000)
         assert model.count == sum(c["source"] == "hotline" for c in cases) == counts[-1]
-        event_loop.run_until_complete(worker.run(counter.close))
     finally:
-        worker.shutdown()
+        runner.close()
 
 
 def test_countdown_format():
@@ -218,7 +258,7 @@ def test_a_row_changes_colour_when_its_deadline_passes(qtbot, tmp_path):
     soon = dict(cases[1], status="dispatched", department_id="D-SAN",
                 deadline=to_iso(datetime.now(CST) + timedelta(seconds=1)))
     store.apply_change_page([{"seq": 5000, "entity": "case", "id": soon["case_id"], "data": soon}], 5000)
-    model = CaseQueueModel(QueueService(store, store.user("dispatcher")))
+    model = _model(store)
     row = model.row_of(soon["case_id"])
     assert model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole).color().name() == "#fff1c2"
     qtbot.wait(1600)
@@ -236,7 +276,7 @@ def test_a_row_changes_colour_when_its_deadline_passes(qtbot, tmp_path):
 
 
 def test_the_main_window_hosts_the_queue_panel_and_the_evaluation(qtbot, tmp_path):
-    from app.runtime.session import ClientServices
+    from app.session import ClientServices
     from app.views.evaluation_view import EvaluationWindow
     from app.views.main_window import MainWindow
 
@@ -253,6 +293,7 @@ def test_the_main_window_hosts_the_queue_panel_and_the_evaluation(qtbot, tmp_pat
     assert window.case_pane.case_id == window.queue_model.case_id_at(0)
     window.evaluation_action.trigger()
     opened = [w for w in QApplication.topLevelWidgets() if isinstance(w, EvaluationWindow) and w.isVisible()]
-    assert opened and opened[0].result is not None
+    assert opened
+    qtbot.waitUntil(lambda: opened[0].result is not None, timeout=10000)
     for w in opened:
         qtbot.addWidget(w)

@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.runtime.session import ClientConfig, ClientSession, SignInError
+from app.session import ClientConfig, ClientSession, SignInError
 from app.views.login_dialog import LoginDialog
 from app.views.main_window import MainWindow
 from core.cases import CaseStatus

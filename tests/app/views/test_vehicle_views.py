@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
-from app.runtime.session import ClientServices
 from app.services.desk import CaseDesk
+from app.session import ClientServices
 from app.store.replica import LocalStore
 from app.store.vehicles import VehicleStore
 from app.sync.engine import SyncEngine
@@ -332,8 +332,7 @@ def test_the_map_rings_follow_alarms_that_come_without_positions(qtbot, world):
     summary = world.feed([("alarm", "A1", alarm_row("A1", "V001", ended_at=ended))])
     assert summary.entities == {"alarm"} and not summary.positions
     features = window.vehicle_features
-    window.apply_summary(summary)  # the sync driver's storeChanged reaches both
-    features.apply_summary(summary)
+    window.apply_summary(summary)  # on the change bus: the alarm list and the map's rings follow it
     assert window.map._alarms.ids == ["V001"]  # over, but nobody has seen it yet
 
     assert features.alarms.select("A1")
@@ -343,5 +342,5 @@ def test_the_map_rings_follow_alarms_that_come_without_positions(qtbot, world):
                           acknowledged_at=to_iso(now_cst()), ack_workstation="WS1",
                           ack_note="called the driver", version=2)
     answer = world.vehicles.record_ack_result("A1", "sent", {"alarm": confirmed})
-    features._apply_own(answer)  # what the vehicle link's storeChanged does
+    window.bus.publish(answer)  # what the vehicle link's storeChanged does, through the bus
     assert window.map._alarms.ids == []

@@ -8,7 +8,12 @@ typed object, ``ClientServices``:
 - the sync engine and its driver (app/sync), which use that client;
 - the live position link (app/sync/live.py), on the same client;
 - the attachment service (app/services/attachments.py), on the same client;
-- the queue's background counter, the evaluation jobs and the replay jobs;
+- the change bus (app/runtime/bus.py) that every writer publishes on — the
+  desk's commands, the sync rounds, the live link, background operations —
+  and every view follows;
+- the background runner (app/runtime/background.py): queries and operations
+  on worker lanes with store connections of their own (queue counts,
+  evaluation, replay, the map's layers, attachment transfers);
 - the basemap opener (app/runtime/basemaps.py) with the client's TLS trust
   and timeouts bound.
 
@@ -31,13 +36,11 @@ from typing import Any
 
 from app.net.attachments import AttachmentTransport
 from app.net.client import AuthError, NetworkError, ProtocolError, ServerClient, Timeouts, Trust
-from app.runtime.background import Worker
+from app.runtime.background import Background
 from app.runtime.basemaps import BasemapOpener, open_source
+from app.runtime.bus import ChangeBus
 from app.services.attachments import AttachmentService
 from app.services.desk import CaseDesk
-from app.services.evaluation import EvaluationJobs
-from app.services.queue import BackgroundCounter
-from app.services.replay import ReplayJobs
 from app.store.replica import LocalStore
 from app.sync.driver import SyncDriver
 from app.sync.engine import SyncEngine
@@ -76,17 +79,15 @@ class ClientConfig:
 class ClientServices:
     """Everything the main window and its views use, built once.
 
-    ``driver`` and ``vehicles`` are None for a window without a server;
-    ``queue_counter`` is None when queue counts run in place."""
+    ``driver`` and ``vehicles`` are None for a window without a server."""
 
     desk: CaseDesk
+    bus: ChangeBus
+    background: Background
     attachments: AttachmentService
-    evaluation: EvaluationJobs
-    replay: ReplayJobs
     open_basemap: BasemapOpener
     driver: SyncDriver | None = None
     vehicles: VehicleDriver | None = None
-    queue_counter: BackgroundCounter | None = None
 
     @property
     def store(self) -> LocalStore:
@@ -95,11 +96,11 @@ class ClientServices:
     @classmethod
     def offline(cls, desk: CaseDesk) -> ClientServices:
         """A window on a replica with no server (tests, screenshots, tools):
-        no sync, no live link, attachments from the cache only, evaluation
-        and replay in place."""
-        return cls(desk=desk, attachments=AttachmentService(desk.store, None),
-                   evaluation=EvaluationJobs(desk.store, None), replay=ReplayJobs(desk.store.path, Worker("replay")),
-                   open_basemap=open_source)
+        no sync, no live link, attachments from the cache only; the same
+        bus and background runner as a signed-in session."""
+        bus = ChangeBus()
+        return cls(desk=desk, bus=bus, background=_background(desk, bus),
+                   attachments=AttachmentService(desk.store, None), open_basemap=open_source)
 
     def wake_sync(self) -> None:
         """Ask for a round now (a command was queued, the operator asked)."""
@@ -111,12 +112,15 @@ class ClientServices:
         if self.vehicles is not None:
             self.vehicles.stop()
         self.attachments.shutdown()
-        self.evaluation.close()
-        self.replay.close()
-        if self.queue_counter is not None:
-            counter = self.queue_counter
-            await counter.worker.run(counter.close)  # its store belongs to the worker's thread
-            counter.worker.shutdown(wait=False)
+        self.background.close()
+
+
+def _background(desk: CaseDesk, bus: ChangeBus) -> Background:
+    """The runner for ``desk``'s store, publishing on ``bus``; the desk's own
+    commands go onto the same bus."""
+    if desk.on_change is None:
+        desk.on_change = lambda summary: bus.publish(summary, desk)
+    return Background(desk.store.path, bus)
 
 
 class ClientSession:
@@ -159,16 +163,19 @@ class ClientSession:
 
     def _build(self, desk: CaseDesk) -> ClientServices:
         assert self.config.store_path is not None
-        queue_worker = Worker("queue")
+        bus = ChangeBus()
+        vehicles = VehicleDriver(VehicleLink(self.config.store_path, self.client))
+        # Every writer publishes on the one bus, with itself as the initiator.
+        bus.follow(self.driver.storeChanged, self.driver)
+        bus.follow(vehicles.storeChanged, vehicles)
         return ClientServices(
             desk=desk,
+            bus=bus,
+            background=_background(desk, bus),
             attachments=AttachmentService(self.store, AttachmentTransport(self.client)),
-            evaluation=EvaluationJobs(self.store, Worker("evaluation")),
-            replay=ReplayJobs(self.config.store_path, Worker("replay")),
             open_basemap=partial(open_source, client=self.client),
             driver=self.driver,
-            vehicles=VehicleDriver(VehicleLink(self.config.store_path, self.client)),
-            queue_counter=BackgroundCounter(self.store.path, desk.user, queue_worker),
+            vehicles=vehicles,
         )
 
     async def server_reachable(self) -> bool:
