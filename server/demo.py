@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,7 +63,6 @@ from core.positions import VehicleKind
 from core.resources import load_categories, resource
 from core.timeutil import CST, from_iso, now_cst, to_iso
 from core.worktime import WorkCalendar
-from server.storage import schema as s
 from server.storage.store import ServerStore
 
 EXIT_BAD_INPUT = 2
@@ -714,7 +712,7 @@ def write(store: ServerStore, data: DemoData) -> None:
             first = store.reserve_case_numbers(conn, day, len(by_day[day]))
             for offset, case in enumerate(by_day[day]):  # already in registration order
                 case.number = f"{day}{first + offset:05d}"
-        taken = set(conn.execute(select(s.users.c.username)).scalars())
+        taken = store.usernames(conn)
         users = [store.user_row(u.username, u.display_name, u.role, u.password, u.department_id)
                  for u in data.users if u.username not in taken]
         for entity, rows in (("region", data.regions), ("department", data.departments),

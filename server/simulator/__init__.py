@@ -585,15 +585,14 @@ def ensure_geofences(db_url: str, geofences: list[dict[str, Any]]) -> int:
     """Write the demo's rules into the server's database where missing (by
     id); returns how many were added.  Blocking."""
     from server.storage import ServerStore
-    from server.storage import positions as pos
 
     store = ServerStore(db_url)
     try:
-        have = {r["geofence_id"] for r in pos.geofence_rows(store, active_only=False)}
+        have = {r["geofence_id"] for r in store.geofences.rows(active_only=False)}
         added = 0
         for fence in geofences:
             if fence["geofence_id"] not in have:
-                pos.save_geofence(store, fence, "simulator")
+                store.geofences.save(fence, "simulator")
                 added += 1
         return added
     finally:
@@ -605,11 +604,10 @@ def approved_routes(db_url: str) -> dict[str, list[tuple[float, float]]]:
     exactly one active corridor: a truck drives the route it was approved
     for, the one the alarm judge holds it to.  Blocking."""
     from server.storage import ServerStore
-    from server.storage import positions as pos
 
     store = ServerStore(db_url)
     try:
-        rows = [r for r in pos.geofence_rows(store) if r["kind"] == "corridor" and r["geometry"]]
+        rows = [r for r in store.geofences.rows() if r["kind"] == "corridor" and r["geometry"]]
     finally:
         store.close()
     found: dict[str, list[list[tuple[float, float]]]] = {}

@@ -25,7 +25,6 @@ from server.gateway import JT808Gateway
 from server.gateway.server import SpeedCheck
 from server.simulator import DeviceClock, Driver, DriveStats, SimulatedTerminal, drive
 from server.storage import ServerStore
-from server.storage import positions as pos
 from support import ServerProcess, seed_small_world, until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -207,7 +206,7 @@ def test_hand_built_terminal_registers_authenticates_and_reports(store):
             return gw.stats()
 
     stats = run(scenario())
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     assert len(rows) == 1
     row = rows[0]
     assert row["vehicle_id"] == "V001"
@@ -215,7 +214,7 @@ def test_hand_built_terminal_registers_authenticates_and_reports(store):
     assert row["device_time"] == "2024-05-01T08:00:00+08:00"
     assert (row["speed_kmh"], row["heading"], row["altitude_m"]) == (8.0, 90, 44)
     assert row["flags"] == 0 and row["status"] == 0b11
-    assert [p["vehicle_id"] for p in store.latest_positions()] == ["V001"]
+    assert [p["vehicle_id"] for p in store.positions.latest()] == ["V001"]
     assert stats["positions_received"] == stats["positions_stored"] == 1
     assert stats["frames"] == 3 and stats["bad_frames"] == 0
     assert stats["connections_total"] == 1
@@ -296,7 +295,7 @@ def test_2019_terminal_maps_to_the_same_vehicle_as_2013(store):
             return gw.stats()
 
     stats = run(scenario())
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     assert [(r["vehicle_id"], r["lon"], r["lat"]) for r in rows] == [("V001", 116.42, 39.91)]
     assert set(stats["terminals"]) == {"013800000001"}
 
@@ -393,7 +392,7 @@ def test_copies_sent_again_are_stored_once_and_each_is_acknowledged(any_store):
             return gw.stats()
 
     stats = run(scenario())
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     assert [r["device_time"][11:19] for r in sorted(rows, key=lambda r: r["device_time"])] == [
         "08:09:40", "08:09:41", "08:09:42", "08:10:00", "08:10:10", "08:10:20"]
     assert {r["vehicle_id"] for r in rows} == {"V001"}
@@ -404,12 +403,12 @@ def test_copies_sent_again_are_stored_once_and_each_is_acknowledged(any_store):
     assert stats["store_errors"] == 0
     # The latest position is a stored row; the cursor ends at the last id.
     ids = [r["position_id"] for r in rows]
-    latest = store.latest_positions()
+    latest = store.positions.latest()
     assert [(v["vehicle_id"], v["device_time"][11:19]) for v in latest] == [("V001", "08:10:20")]
     assert latest[0]["position_id"] in ids
-    assert store.last_position_id() == max(ids) == pos.events(store).last_id
+    assert store.positions.last_id() == max(ids) == store.positions.events.last_id
     # The SOS in the back-fill was sent three times and raised one alarm.
-    raised = pos.alarms(store)
+    raised = store.alarms.list()
     assert [(a["vehicle_id"], a["kind"]) for a in raised] == [("V001", "emergency")]
     assert stats["alarms_raised"] == 1
 
@@ -470,7 +469,7 @@ def test_two_gateways_on_one_postgresql_store_each_fix_once(pg_url):
             server.stop()
     store = ServerStore(pg_url)
     try:
-        rows = store.positions_after(0)
+        rows = store.positions.after(0)
         unique = rounds * (8 + 1)
         assert len(rows) == unique
         assert len({(r["vehicle_id"], r["device_time"]) for r in rows}) == unique
@@ -513,7 +512,7 @@ def test_backfill_is_stored_and_impossible_speeds_flagged(store):
                 await t.close()
 
     run(scenario())
-    rows = {r["device_time"][-11:-6]: r for r in store.positions_after(0)}
+    rows = {r["device_time"][-11:-6]: r for r in store.positions.after(0)}
     assert len(rows) == 6 and {r["vehicle_id"] for r in rows.values()} == {"V002"}
     assert rows["00:00"]["flags"] == 0
     assert rows["00:10"]["flags"] == 0
@@ -521,7 +520,7 @@ def test_backfill_is_stored_and_impossible_speeds_flagged(store):
     assert rows["00:30"]["flags"] == FixFlag.IMPOSSIBLE_SPEED
     assert rows["00:40"]["flags"] == 0  # compared with 00:20, not with the outlier
     assert rows["00:50"]["flags"] == FixFlag.ZERO | FixFlag.OUTSIDE_CHINA
-    latest = store.latest_positions()[0]
+    latest = store.positions.latest()[0]
     assert latest["device_time"] == base.format(50)
 
 
@@ -574,7 +573,7 @@ def test_many_concurrent_terminals_are_batched_off_the_event_loop(tmp_path):
     try:
         stats = run(scenario())
         assert store.count("positions") == n * reports
-        assert len(store.latest_positions()) == n
+        assert len(store.positions.latest()) == n
         assert stats["positions_stored"] == n * reports
         assert stats["connections_total"] == n and stats["connections_open"] == 0
         assert len(stats["terminals"]) == n
@@ -698,7 +697,7 @@ def test_simulated_terminal_reconnects_and_backfills_the_gap(store):
 
     stats = run(scenario())
     assert stats.connects >= 2 and stats.backfilled > 0 and stats.buffered == 0
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     # every fix the terminal made is stored, acknowledged live or back-filled,
     # and once: one stored as the gateway went down but sent again is a copy
     assert len(rows) == stats.acked + stats.backfilled
@@ -738,7 +737,7 @@ def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
     try:
         summary, stats = run(scenario())
         assert summary["terminals"] == 5 and summary["acked"] >= 5 * 5
-        rows = store.positions_after(0)
+        rows = store.positions.after(0)
         assert {r["vehicle_id"] for r in rows} == {f"V{i:03d}" for i in range(5)}
         # WGS-84 near the GCJ-02 cells (GCJ is ~100-700 m off), no flagged fixes
         assert all(116.39 < r["lon"] < 116.42 and 39.91 < r["lat"] < 39.93 for r in rows)
