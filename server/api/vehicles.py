@@ -12,6 +12,8 @@
   queue; an acknowledgement needs a note and is kept with who, when and
   from which workstation, and reaches every workstation by the change feed.
 - ``GET/POST /api/geofences``: corridors, forbidden areas, parking limits.
+- ``GET /api/vehicles/terminals``, ``GET /api/cells/centres``: the fleet
+  and the points it drives between, for the simulator (server/simulator/).
 
 Threading: plain ``def`` endpoints, run in the API's worker threads; a
 long-poll blocks one of them for at most ``WAIT_MAX_S``.
@@ -114,6 +116,20 @@ def vehicles_router(store: ServerStore, current_user: Callable[..., dict[str, An
     store.ensure_indexes()
     router = APIRouter()
     User = Annotated[dict[str, Any], Depends(current_user)]
+
+    @router.get("/api/vehicles/terminals")
+    def vehicle_terminals(user: User, limit: Annotated[int | None, Query(ge=1, le=100_000)] = None
+                          ) -> dict[str, Any]:
+        """Every vehicle with its terminal's phone, by vehicle id (at most
+        ``limit``): what a fleet of terminals (the simulator) drives.  The
+        same rows reach every workstation in the change feed."""
+        return {"vehicles": store.fleet(limit), "server_time": now_iso()}
+
+    @router.get("/api/cells/centres")
+    def cell_centres(user: User) -> dict[str, Any]:
+        """``[code, centre lon, centre lat]`` (GCJ-02) of every cell, by code:
+        the points a simulated fleet drives between, without the rings."""
+        return {"cells": store.cell_centres(), "server_time": now_iso()}
 
     @router.get("/api/positions/stream", response_model=PositionStream)
     def stream(user: User, after: Annotated[int, Query(ge=0)] = 0,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import struct
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -706,7 +707,9 @@ def test_simulated_terminal_reconnects_and_backfills_the_gap(store):
     assert all(116.39 < r["lon"] < 116.43 for r in rows)
 
 
-def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
+def test_simulator_command_drives_the_fleet_it_asks_the_server_for(tmp_path):
+    from core.cases import Role
+
     db = tmp_path / "server.db"
     store = ServerStore(f"sqlite:///{db}")
     kinds = ["sweeper", "sprinkler", "muck_truck", "patrol", "sweeper"]
@@ -722,20 +725,27 @@ def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
                 "department_id": None, "center_lon": lon, "center_lat": lat,
                 "ring": json.dumps([[lon, lat]] * 4), "valid_from": None, "valid_to": None})
     store.write_entities("cell", cells)
+    store.add_user("leader", "Leader", Role.SHIFT_LEADER, "demo")
+    server = ServerProcess(f"sqlite:///{db}").start()
 
-    async def scenario():
-        async with running(store) as gw:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server.simulator", "--db", f"sqlite:///{db}",
-                "--host", "127.0.0.1", "--port", str(gw.port), "--interval", "0.3",
-                "--seconds", "3", "--seed", "7", cwd=REPO,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-            out, err = await asyncio.wait_for(proc.communicate(), 12)
-            assert proc.returncode == 0, err.decode()
-            return json.loads(out.decode().strip().splitlines()[-1]), gw.stats()
+    def simulator(*extra: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.simulator", "--server", server.url, *extra,
+             "--host", "127.0.0.1", "--port", str(server.jt808_port), "--interval", "0.3",
+             "--seconds", "3", "--seed", "7"],
+            cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
     try:
-        summary, stats = run(scenario())
+        # A refused sign-in is said plainly and drives nothing.
+        refused = simulator("--user", "leader", "--password", "wrong")
+        assert refused.returncode == 2 and "signing in as leader failed" in refused.stderr
+        assert store.positions.after(0) == []
+        done = simulator()
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        token = server.login("leader")
+        stats = requests.get(server.url + "/api/gateway/stats", timeout=10,
+                             headers={"Authorization": f"Bearer {token}"}).json()
         assert summary["terminals"] == 5 and summary["acked"] >= 5 * 5
         rows = store.positions.after(0)
         assert {r["vehicle_id"] for r in rows} == {f"V{i:03d}" for i in range(5)}
@@ -743,5 +753,10 @@ def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
         assert all(116.39 < r["lon"] < 116.42 and 39.91 < r["lat"] < 39.93 for r in rows)
         assert all(r["flags"] == 0 for r in rows)
         assert stats["bad_frames"] == 0 and stats["positions_refused"] == 0
+        # The demo's rules went in through the API, signed by the account used.
+        fences = {r["geofence_id"]: r for r in store.geofences.rows(active_only=False)}
+        assert {"demo-corridor-V002", "demo-parking-muck"} <= set(fences)
+        assert {r["updated_by"] for r in fences.values()} == {"leader"}
     finally:
+        server.stop()
         store.close()

@@ -201,6 +201,7 @@ def test_a_truck_with_an_approved_route_on_record_drives_that_route(tmp_path):
         s.geofences.save({"geofence_id": gid, "name": gid, "kind": "corridor", "width_m": 50,
                               "geometry": {"type": "LineString", "coordinates": line},
                               "vehicle_ids": vehicles}, "test")
+    rows = s.geofences.rows()
     s.close()
     # M2 is bound by two corridors: no single route to drive, so it gets a fresh one
-    assert approved_routes(url) == {"M1": [tuple(p) for p in line]}
+    assert approved_routes(rows) == {"M1": [tuple(p) for p in line]}
