@@ -57,7 +57,6 @@ def _prepare_db(url: str, terminals: int) -> None:
     from core.cases import Role
     from core.coords import wgs84_to_gcj02
     from server.storage import ServerStore
-    from server.storage import positions as pos
 
     store = ServerStore(url)
     kinds = ("sweeper", "sprinkler", "muck_truck", "patrol")
@@ -68,15 +67,15 @@ def _prepare_db(url: str, terminals: int) -> None:
     for i in range(2, terminals, 4):
         lon, lat = BASE_LON + (i % 100) * 1e-3, BASE_LAT + (i // 100) * 1e-3
         a, b = wgs84_to_gcj02(lon - 0.01, lat), wgs84_to_gcj02(lon + 0.02, lat)
-        pos.save_geofence(store, {"geofence_id": f"route-{i}", "name": f"route {i}",
+        store.geofences.save({"geofence_id": f"route-{i}", "name": f"route {i}",
                                   "kind": "corridor", "width_m": 80, "vehicle_ids": [f"B{i:05d}"],
                                   "geometry": {"type": "LineString", "coordinates": [a, b]}}, "bench")
-    pos.save_geofence(store, {"geofence_id": "school", "name": "school", "kind": "forbidden",
+    store.geofences.save({"geofence_id": "school", "name": "school", "kind": "forbidden",
                               "vehicle_kinds": ["muck_truck"], "geometry": {
                                   "type": "Polygon", "coordinates": [[[116.30, 39.80], [116.31, 39.80],
                                                                       [116.31, 39.81], [116.30, 39.80]]]}},
                       "bench")
-    pos.save_geofence(store, {"geofence_id": "parking", "name": "no long stops", "kind": "parking",
+    store.geofences.save({"geofence_id": "parking", "name": "no long stops", "kind": "parking",
                               "max_minutes": 15, "vehicle_kinds": ["muck_truck"]}, "bench")
     store.close()
 

@@ -307,7 +307,7 @@ def _outage(engine, store, url: str, vehicles: int) -> float:
         total += len(server.store_fixes(fixes))
     if total != 8 * 120 * vehicles:
         raise RuntimeError(f"only {total} of {8 * 120 * vehicles} fixes were stored")
-    last = server.last_position_id()
+    last = server.positions.last_id()
     server.close()
     start = time.perf_counter()
     while (store.position_cursor() or 0) < last:

@@ -40,8 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         ready = json.loads(line)
         print(f"server: http://127.0.0.1:{ready['api_port']}  (API docs at /docs), "
               f"JT/T 808 on port {ready['jt808_port']}", flush=True)
-        children.append(subprocess.Popen([py, "-m", "server.simulator", "--db", args.db, "--port",
-                                          str(ready["jt808_port"]), "--terminals", str(args.terminals)]))
+        # The simulator asks the server's API for its fleet and saves the demo's
+        # geofences as the demo's shift leader (resources/demo/names.json).
+        children.append(subprocess.Popen([py, "-m", "server.simulator", "--server",
+                                          f"http://127.0.0.1:{ready['api_port']}", "--user", "leader",
+                                          "--password", "demo", "--port", str(ready["jt808_port"]),
+                                          "--terminals", str(args.terminals)]))
         env = dict(os.environ)
         if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY") and not env.get("QT_QPA_PLATFORM"):
             print("no display: the client runs offscreen (use xvfb-run, or a desktop, to see it)", flush=True)

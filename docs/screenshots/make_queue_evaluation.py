@@ -2,7 +2,7 @@
 
     python -m server.demo resources/districts/110101.geojson --db sqlite:////tmp/shots/server.db
     python -m server --db sqlite:////tmp/shots/server.db --api-port 18931 --jt808-port 18932 &
-    python -m server.simulator --db sqlite:////tmp/shots/server.db --port 18932 &
+    python -m server.simulator --server http://127.0.0.1:18931 --port 18932 &
     QT_QPA_PLATFORM=offscreen python docs/screenshots/make_queue_evaluation.py http://127.0.0.1:18931 /tmp/shots
 
 The main window with a filter active in the queue (open cases of the

@@ -12,21 +12,20 @@ gateway shares.
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from core.timeutil import now_iso
 from server.api.attachments import attachments_router
-from server.api.feed import change_page_body
+from server.api.errors import install_error_handlers
 from server.api.hotline import hotline_router
 from server.api.reference import reference_router
 from server.api.sync_health import WAIT_MAX_S, sync_router
 from server.api.vehicles import vehicles_router
-from server.notify import ChangeNotifier
 from server.storage import ServerStore
-from server.storage.caseloop import CaseLoopError
+from server.storage.feed import CHANGE_PAGE_MAX
+from server.storage.notify import ChangeNotifier
 from server.storage.snapshot import SnapshotCache
-from server.storage.store import CHANGE_PAGE_MAX
 
 API_VERSION = "1"
 
@@ -127,9 +126,9 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
                 wait: Annotated[float, Query(ge=0, le=WAIT_MAX_S,
                                              description="long-poll: seconds to wait for a change after `after`")] = 0
                 ) -> Response:
-        body, count = change_page_body(store, after, limit)
+        body, count = store.feed.page_body(after, limit)
         if count == 0 and wait > 0 and notifier.wait_for_feed(after, None, wait)[0] > after:
-            body, count = change_page_body(store, after, limit)
+            body, count = store.feed.page_body(after, limit)
         return Response(body, media_type="application/json")
 
     @app.post("/api/commands", response_model=CommandResults)
@@ -139,14 +138,14 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
     @app.get("/api/positions", response_model=PositionPage)
     def positions(user: User, after: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, le=20000)] = 5000) -> PositionPage:
-        rows = store.positions_after(after, limit)
+        rows = store.positions.after(after, limit)
         cursor = rows[-1]["position_id"] if rows else after
         return PositionPage(positions=rows, cursor=cursor, more=len(rows) >= limit,
                             server_time=now_iso())
 
     @app.get("/api/positions/latest")
     def latest_positions(user: User) -> dict[str, Any]:
-        return {"vehicles": store.latest_positions(), "cursor": store.last_position_id(),
+        return {"vehicles": store.positions.latest(), "cursor": store.positions.last_id(),
                 "server_time": now_iso()}
 
     @app.get("/api/gateway/stats")
@@ -161,12 +160,6 @@ def create_app(store: ServerStore, *, gateway_stats=None) -> FastAPI:
     app.include_router(reference_router(store, current_user))
     app.include_router(vehicles_router(store, current_user))
 
-    @app.exception_handler(ValueError)
-    def value_error(_request, exc: ValueError) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
-
-    @app.exception_handler(CaseLoopError)
-    def case_loop_refused(_request, exc: CaseLoopError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"detail": exc.message, "reason": exc.to_dict()})
+    install_error_handlers(app)
 
     return app

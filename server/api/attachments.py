@@ -11,8 +11,8 @@
 
 The change feed carries each attachment's row (without the bytes) and a
 timeline event, so every workstation knows a file exists and fetches it
-only when someone opens it.  Refusals (``CaseLoopError``) become their HTTP
-status through the app's exception handler (server/api/app.py).
+only when someone opens it.  Refusals (``StorageError``) become their HTTP
+status through the app's exception handler (server/api/errors.py).
 
 Threading: the upload reads the body on the event loop (bounded), then does
 the database work in the worker thread pool; the other endpoints are plain
@@ -30,7 +30,7 @@ from fastapi.responses import Response
 
 from core.attachments import MAX_BYTES
 from server.storage import ServerStore
-from server.storage.caseloop import CaseLoopError, add_attachment, attachment, case_attachments
+from server.storage.errors import TOO_LARGE, StorageError
 
 
 def attachments_router(store: ServerStore, current_user: Callable[..., dict[str, Any]]) -> APIRouter:
@@ -42,21 +42,21 @@ def attachments_router(store: ServerStore, current_user: Callable[..., dict[str,
                      filename: Annotated[str, Query(min_length=1, max_length=400)]) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BYTES:
-            raise CaseLoopError(413, "too_large", f"at most {MAX_BYTES} bytes are allowed")
+            raise StorageError(TOO_LARGE, "too_large", f"at most {MAX_BYTES} bytes are allowed")
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > MAX_BYTES:
-                raise CaseLoopError(413, "too_large", f"at most {MAX_BYTES} bytes are allowed")
+                raise StorageError(TOO_LARGE, "too_large", f"at most {MAX_BYTES} bytes are allowed")
             chunks.append(chunk)
         content_type = request.headers.get("content-type", "")
-        return await run_in_threadpool(add_attachment, store, case_id, filename, content_type,
+        return await run_in_threadpool(store.attachments.add, case_id, filename, content_type,
                                        b"".join(chunks), user)
 
     @router.get("/api/attachments/{attachment_id}")
     def download(attachment_id: str, user: User) -> Response:
-        found = attachment(store, attachment_id)
+        found = store.attachments.get(attachment_id)
         if found is None:
             raise HTTPException(404, f"no attachment {attachment_id}")
         meta, data = found
@@ -66,6 +66,6 @@ def attachments_router(store: ServerStore, current_user: Callable[..., dict[str,
 
     @router.get("/api/cases/{case_id}/attachments")
     def listing(case_id: str, user: User) -> dict[str, Any]:
-        return {"attachments": case_attachments(store, case_id)}
+        return {"attachments": store.attachments.of_case(case_id)}
 
     return router

@@ -12,8 +12,8 @@ and records its callback (回访) results.
 The platform signs in like a workstation, with an account of role
 ``hotline`` (or ``admin``); other roles get 403.
 
-A refusal (``CaseLoopError``) becomes its HTTP status through the app's
-exception handler (server/api/app.py).
+A refusal (``StorageError``) becomes its HTTP status through the app's
+exception handler (server/api/errors.py).
 
 Threading: plain ``def`` endpoints, run in the API's worker threads.
 """
@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from core.cases import CallbackResult, Role
 from server.storage import ServerStore
-from server.storage.caseloop import Ticket, callback, intake, ticket_status
+from server.storage.hotline import Ticket
 
 
 class TicketIn(BaseModel):
@@ -60,13 +60,13 @@ def hotline_router(store: ServerStore, current_user: Callable[..., dict[str, Any
     @router.post("/tickets")
     def post_ticket(body: TicketIn, user: User) -> Any:
         hotline_only(user)
-        return intake(store, Ticket(body.ticket_id, body.caller.strip(), body.phone.strip(),
+        return store.hotline.intake(Ticket(body.ticket_id, body.caller.strip(), body.phone.strip(),
                                     body.content.strip(), body.address_text.strip(),
                                     body.time_limit, body.received_at), user)
 
     @router.get("/tickets/{ticket_id}")
     def get_ticket(ticket_id: str, user: User) -> Any:
-        status = ticket_status(store, ticket_id)
+        status = store.hotline.ticket_status(ticket_id)
         if status is None:
             raise HTTPException(404, f"no case answers ticket {ticket_id}")
         return status
@@ -74,6 +74,6 @@ def hotline_router(store: ServerStore, current_user: Callable[..., dict[str, Any
     @router.post("/tickets/{ticket_id}/callback")
     def post_callback(ticket_id: str, body: CallbackIn, user: User) -> Any:
         hotline_only(user)
-        return callback(store, ticket_id, body.result.value, body.note.strip(), user, body.callback_id)
+        return store.hotline.callback(ticket_id, body.result.value, body.note.strip(), user, body.callback_id)
 
     return router

@@ -1,7 +1,7 @@
 """Reference data: the category tree and the working-time calendar.
 
 When the API starts it publishes its files into the change feed if they
-changed since last time (server/storage/caseloop.py), so every workstation
+changed since last time (server/storage/reference.py), so every workstation
 receives them in order with the cases.  ``GET /api/reference`` answers the
 versions and the data, for the hotline platform and for diagnostics.
 
@@ -17,17 +17,16 @@ from fastapi import APIRouter, Depends
 
 from core.reference import NAMES, load_file
 from server.storage import ServerStore
-from server.storage.caseloop import publish_reference, reference_versions
 
 
 def reference_router(store: ServerStore, current_user: Callable[..., dict[str, Any]]) -> APIRouter:
-    publish_reference(store)
+    store.reference.publish()
     router = APIRouter(tags=["reference"])
     User = Annotated[dict[str, Any], Depends(current_user)]
 
     @router.get("/api/reference")
     def reference(user: User) -> dict[str, Any]:
-        published = reference_versions(store)
+        published = store.reference.versions()
         items = {name: load_file(name) for name in NAMES}
         return {name: {"version": item.version, "published": published[name], "data": item.data}
                 for name, item in items.items()}

@@ -2,7 +2,7 @@
 
 - ``GET /api/sync/wait``: long-poll until the change feed or the positions
   move past what the workstation has (woken across server processes by
-  PostgreSQL NOTIFY, see server/notify.py).
+  PostgreSQL NOTIFY, see server/storage/notify.py).
 - ``GET /api/sync/integrity``: per replicated table, the row count and an
   order-free checksum (core/integrity.py) of the columns that travel in the
   feed, with the feed position they describe.
@@ -16,7 +16,6 @@ long-poll blocks one of them for at most ``WAIT_MAX_S``.
 
 # No "from __future__ import annotations": FastAPI reads the annotations.
 
-import json
 import time
 import uuid
 from typing import Annotated, Any
@@ -24,36 +23,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Column, MetaData, String, Table, Text, insert, select
-from sqlalchemy.exc import IntegrityError
 
-from core.integrity import table_sum
 from core.timeutil import from_iso, now_iso
-from server.notify import ChangeNotifier
 from server.storage import ServerStore
-from server.storage import schema as s
+from server.storage.audit import AUDIT_ACTIONS
+from server.storage.notify import ChangeNotifier
 from server.storage.snapshot import SnapshotCache
 
 WAIT_MAX_S = 25.0
-AUDIT_ACTIONS = ("discard", "retry", "acknowledge")
-
-audit_metadata = MetaData()
-# What operators decided about their workstation's commands.  Kept apart from
-# the change feed: it is a record of people's decisions, not replicated state.
-workstation_audit = Table(
-    "workstation_audit", audit_metadata,
-    Column("audit_id", String(36), primary_key=True),
-    Column("command_id", String(36), nullable=False),
-    Column("action", String(16), nullable=False),  # discard | retry | acknowledge
-    Column("reason", Text, nullable=False),
-    Column("operator", String(64), nullable=False),
-    Column("workstation", String(64), nullable=False),
-    Column("at", String(32), nullable=False),
-    Column("new_command_id", String(36)),
-    Column("command", Text),  # the command's JSON, so a discarded one can be read later
-    Column("received_at", String(32), nullable=False),
-    Column("received_from", String(64), nullable=False),  # the signed-in user who sent it
-)
 
 
 class FeedPosition(BaseModel):
@@ -113,33 +90,8 @@ class Clock(BaseModel):
     server_time: str
 
 
-def compute_integrity(store: ServerStore, attempts: int = 3) -> dict[str, Any]:
-    """Counts and checksums of every replicated table at one feed position.
-    On PostgreSQL one REPEATABLE READ transaction gives a snapshot; on SQLite
-    the feed position is read before and after, and the work is redone if a
-    writer got in between."""
-    tables = s.feed_columns()
-    result: dict[str, Any] = {}
-    for _ in range(attempts):
-        conn = store.engine.connect()
-        if store.is_postgres:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn:
-            before = int(conn.execute(select(s.change_counter.c.last_seq)).scalar_one())
-            sums = {}
-            for entity, (table, _key, columns) in tables.items():
-                rows = conn.execute(select(*[table.c[c] for c in columns])).yield_per(5000)
-                sums[entity] = {**table_sum(rows).to_dict(), "columns": columns}
-            after = int(conn.execute(select(s.change_counter.c.last_seq)).scalar_one())
-        result = {"last_seq": after, "server_time": now_iso(), "tables": sums}
-        if before == after:
-            return result
-    raise HTTPException(503, "the change feed kept moving during the integrity check; try again")
-
-
 def sync_router(store: ServerStore, notifier: ChangeNotifier, current_user: Any,
                 snapshots: SnapshotCache) -> APIRouter:
-    audit_metadata.create_all(store.engine)
     if store.is_postgres:
         # Listen from the start: the triggers and the LISTEN connection are
         # what let another server process wake this one's long-polls.
@@ -182,26 +134,12 @@ def sync_router(store: ServerStore, notifier: ChangeNotifier, current_user: Any,
                 from_iso(item.issued_at)
             except ValueError as exc:
                 raise HTTPException(422, f"bad withdrawal of {item.command_id!r}: {exc}") from None
-        results = []
-        for item in body.commands:
-            with store.writing() as conn:
-                seen = conn.execute(select(s.commands.c.result).where(
-                    s.commands.c.command_id == item.command_id)).scalar_one_or_none()
-                if seen is not None:
-                    results.append(json.loads(seen))
-                    continue
-                result = {"command_id": item.command_id, "case_id": item.case_id, "kind": item.kind,
-                          "outcome": "withdrawn", "by": user["username"], "at": now_iso()}
-                conn.execute(insert(s.commands).values(
-                    command_id=item.command_id, case_id=item.case_id, kind=item.kind,
-                    operator=item.operator, workstation=item.workstation, issued_at=item.issued_at,
-                    received_at=now_iso(), outcome="withdrawn", result=json.dumps(result, ensure_ascii=False)))
-                results.append(result)
+        results = store.audit.withdraw([item.model_dump() for item in body.commands], user["username"])
         return {"results": results, "server_time": now_iso()}
 
     @router.get("/api/sync/integrity", response_model=Integrity)
     def integrity(user: User) -> dict[str, Any]:
-        return compute_integrity(store)
+        return store.feed.integrity()
 
     @router.post("/api/sync/audit", response_model=AuditStored)
     def store_audit(body: AuditBatch, user: User) -> AuditStored:
@@ -214,34 +152,13 @@ def sync_router(store: ServerStore, notifier: ChangeNotifier, current_user: Any,
                 from_iso(record.at)
             except ValueError as exc:
                 raise HTTPException(422, f"bad time {record.at!r}: {exc}") from None
-        stored = already = 0
-        with store.engine.begin() as conn:
-            for record in body.records:
-                exists = conn.execute(select(workstation_audit.c.audit_id).where(
-                    workstation_audit.c.audit_id == record.audit_id)).first()
-                if exists is not None:
-                    already += 1  # a re-sent batch: the first copy stands
-                    continue
-                row = record.model_dump()
-                row["command"] = json.dumps(row["command"], ensure_ascii=False) if row["command"] else None
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(workstation_audit).values(
-                            **row, received_at=now_iso(), received_from=user["username"]))
-                    stored += 1
-                except IntegrityError:
-                    already += 1  # the same batch sent to another server at the same moment
+        stored, already = store.audit.store([r.model_dump() for r in body.records], user["username"])
         return AuditStored(stored=stored, already_had=already)
 
     @router.get("/api/sync/audit")
     def read_audit(user: User, workstation: Annotated[str | None, Query(max_length=64)] = None,
                    limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
-        query = select(workstation_audit).order_by(workstation_audit.c.received_at,
-                                                   workstation_audit.c.audit_id).limit(limit)
-        if workstation:
-            query = query.where(workstation_audit.c.workstation == workstation)
-        with store.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
+        rows = store.audit.read(workstation, limit)
         return {"records": rows, "server_time": now_iso()}
 
     return router

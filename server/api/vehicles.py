@@ -12,6 +12,8 @@
   queue; an acknowledgement needs a note and is kept with who, when and
   from which workstation, and reaches every workstation by the change feed.
 - ``GET/POST /api/geofences``: corridors, forbidden areas, parking limits.
+- ``GET /api/vehicles/terminals``, ``GET /api/cells/centres``: the fleet
+  and the points it drives between, for the simulator (server/simulator/).
 
 Threading: plain ``def`` endpoints, run in the API's worker threads; a
 long-poll blocks one of them for at most ``WAIT_MAX_S``.
@@ -33,7 +35,8 @@ from core.timeutil import CST, from_iso, now_iso, to_iso
 from core.tracks import TrackPoint, holes, stops_and_trips
 from server.api.sync_health import WAIT_MAX_S
 from server.storage import ServerStore
-from server.storage import positions as pos
+from server.storage.alarms import ALARM_NOTE_MAX
+from server.storage.positions import POSITION_PAGE_MAX
 
 TRACK_SPAN_MAX = timedelta(days=7)
 SNAPSHOT_MAX_AGE_S = 900.0  # a vehicle silent longer than this is not drawn at T
@@ -48,7 +51,7 @@ class PositionStream(BaseModel):
 
 
 class AckRequest(BaseModel):
-    note: str = Field(min_length=1, max_length=pos.ALARM_NOTE_MAX)
+    note: str = Field(min_length=1, max_length=ALARM_NOTE_MAX)
     acknowledged_at: str | None = Field(
         default=None, description="when the operator acted (ISO with zone); default: now")
 
@@ -110,17 +113,31 @@ def track_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def vehicles_router(store: ServerStore, current_user: Callable[..., dict[str, Any]]) -> APIRouter:
-    pos.ensure_indexes(store)
+    store.ensure_indexes()
     router = APIRouter()
     User = Annotated[dict[str, Any], Depends(current_user)]
 
+    @router.get("/api/vehicles/terminals")
+    def vehicle_terminals(user: User, limit: Annotated[int | None, Query(ge=1, le=100_000)] = None
+                          ) -> dict[str, Any]:
+        """Every vehicle with its terminal's phone, by vehicle id (at most
+        ``limit``): what a fleet of terminals (the simulator) drives.  The
+        same rows reach every workstation in the change feed."""
+        return {"vehicles": store.fleet(limit), "server_time": now_iso()}
+
+    @router.get("/api/cells/centres")
+    def cell_centres(user: User) -> dict[str, Any]:
+        """``[code, centre lon, centre lat]`` (GCJ-02) of every cell, by code:
+        the points a simulated fleet drives between, without the rings."""
+        return {"cells": store.cell_centres(), "server_time": now_iso()}
+
     @router.get("/api/positions/stream", response_model=PositionStream)
     def stream(user: User, after: Annotated[int, Query(ge=0)] = 0,
-               limit: Annotated[int, Query(ge=1, le=pos.POSITION_PAGE_MAX)] = 5000,
+               limit: Annotated[int, Query(ge=1, le=POSITION_PAGE_MAX)] = 5000,
                wait: Annotated[float, Query(ge=0, le=WAIT_MAX_S)] = 0) -> PositionStream:
-        rows = pos.positions_after(store, after, limit)
-        if not rows and wait > 0 and pos.wait_for_positions(store, after, wait) > after:
-            rows = pos.positions_after(store, after, limit)
+        rows = store.positions.after(after, limit)
+        if not rows and wait > 0 and store.positions.wait(after, wait) > after:
+            rows = store.positions.after(after, limit)
         cursor = rows[-1]["position_id"] if rows else after
         return PositionStream(positions=rows, cursor=cursor, more=len(rows) >= limit,
                               server_time=now_iso())
@@ -128,18 +145,18 @@ def vehicles_router(store: ServerStore, current_user: Callable[..., dict[str, An
     @router.get("/api/vehicles/{vehicle_id}/track")
     def vehicle_track(user: User, vehicle_id: str, start: str, end: str) -> dict[str, Any]:
         a, b = _span(start, end)
-        rows = pos.track(store, vehicle_id, a, b)
+        rows = store.positions.track(vehicle_id, a, b)
         return {"vehicle_id": vehicle_id, "positions": rows,
                 **track_summary([r for r in rows if not r["flags"] & FixFlag.OUTSIDE_CHINA]),
-                "truncated": len(rows) >= pos.POSITION_PAGE_MAX, "server_time": now_iso()}
+                "truncated": len(rows) >= POSITION_PAGE_MAX, "server_time": now_iso()}
 
     @router.get("/api/replay/window")
     def replay_window(user: User, start: str, end: str,
                       after_id: Annotated[int, Query(ge=0)] = 0,
-                      limit: Annotated[int, Query(ge=1, le=pos.POSITION_PAGE_MAX)] = 20000
+                      limit: Annotated[int, Query(ge=1, le=POSITION_PAGE_MAX)] = 20000
                       ) -> dict[str, Any]:
         a, b = _span(start, end)
-        rows = pos.window(store, a, b, after_id, limit)
+        rows = store.positions.window(a, b, after_id, limit)
         return {"positions": rows, "cursor": rows[-1]["position_id"] if rows else after_id,
                 "more": len(rows) >= limit, "server_time": now_iso()}
 
@@ -149,35 +166,32 @@ def vehicles_router(store: ServerStore, current_user: Callable[..., dict[str, An
                         ) -> dict[str, Any]:
         t = _time(at, "at")
         since = to_iso(from_iso(t) - timedelta(seconds=max_age_s))
-        return {"at": t, "vehicles": pos.snapshot(store, t, since), "server_time": now_iso()}
+        return {"at": t, "vehicles": store.positions.snapshot(t, since), "server_time": now_iso()}
 
     @router.get("/api/alarms")
     def list_alarms(user: User, unacknowledged: bool = False,
                     limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> dict[str, Any]:
-        return {"alarms": pos.alarms(store, unacknowledged_only=unacknowledged, limit=limit),
+        return {"alarms": store.alarms.list(unacknowledged_only=unacknowledged, limit=limit),
                 "server_time": now_iso()}
 
     @router.post("/api/alarms/{alarm_id}/ack", response_model=AckResult)
     def acknowledge(user: User, alarm_id: str, body: AckRequest) -> AckResult:
         at = _time(body.acknowledged_at, "acknowledged_at") if body.acknowledged_at else None
-        try:
-            row, done = pos.acknowledge_alarm(store, alarm_id, body.note, user,
-                                              str(user.get("workstation") or ""), at)
-        except pos.AlarmError as exc:
-            code = 404 if str(exc).startswith("no such alarm") else 422
-            raise HTTPException(code, str(exc)) from exc
+        # An unknown alarm or an empty note is a StorageError: 404 or 422 (errors.py).
+        row, done = store.alarms.acknowledge(alarm_id, body.note, user,
+                                             str(user.get("workstation") or ""), at)
         return AckResult(alarm=row, acknowledged=done, server_time=now_iso())
 
     @router.get("/api/geofences")
     def list_geofences(user: User, active_only: bool = False) -> dict[str, Any]:
-        return {"geofences": pos.geofence_rows(store, active_only), "server_time": now_iso()}
+        return {"geofences": store.geofences.rows(active_only), "server_time": now_iso()}
 
     @router.post("/api/geofences")
     def save_geofence(user: User, body: GeofenceIn) -> dict[str, Any]:
         if user["role"] not in GEOFENCE_ROLES:
             raise HTTPException(403, f"a {user['role']} may not define geofences")
         try:
-            row = pos.save_geofence(store, body.model_dump(), user["username"])
+            row = store.geofences.save(body.model_dump(), user["username"])
         except GeofenceError as exc:
             raise HTTPException(422, str(exc)) from exc
         return {"geofence": row, "server_time": now_iso()}

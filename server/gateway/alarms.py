@@ -22,7 +22,6 @@ from core.alarms import AlarmEvent, AlarmMonitor, MonitorFix
 from core.coords import wgs84_to_gcj02_array
 from core.jt808 import epoch_seconds
 from core.positions import PositionFix
-from server.storage import positions as pos
 
 if TYPE_CHECKING:
     from server.storage.store import ServerStore
@@ -47,30 +46,30 @@ class AlarmRunner:
         self.errors = 0
 
     def _start(self) -> None:
-        self._kinds = pos.vehicle_kinds(self.store)
+        self._kinds = self.store.vehicle_kinds()
         # Conditions still on in the database were raised before a restart:
         # they must not be raised again by the first fix that shows them.
-        self.monitor.restore(pos.open_conditions(self.store))
+        self.monitor.restore(self.store.alarms.open_conditions())
         self._started = True
 
     def _refresh_geofences(self) -> None:
         now = time.monotonic()
-        generation = pos.geofence_generation(self.store)
+        generation = self.store.geofences.generation
         if (now - self._checked < self.geofence_recheck_s and self._signature is not None
                 and generation == self._generation):
             return
         self._generation = generation
         self._checked = now
-        signature = pos.geofence_signature(self.store)
+        signature = self.store.geofences.signature()
         if signature != self._signature:
             self._signature = signature
-            self.monitor.set_geofences(pos.load_geofences(self.store))
+            self.monitor.set_geofences(self.store.geofences.load())
             log.info("alarm rules: %d geofences", len(self.monitor.geofences))
 
     def _kind(self, vehicle_id: str) -> str:
         kind = self._kinds.get(vehicle_id)
         if kind is None:
-            self._kinds = pos.vehicle_kinds(self.store)
+            self._kinds = self.store.vehicle_kinds()
             kind = self._kinds.get(vehicle_id, "")
         return kind
 
@@ -103,7 +102,7 @@ class AlarmRunner:
                 found.append((event, fix.device_time, fix.lon, fix.lat))
         if not found:
             return []
-        rows = pos.record_alarm_events(self.store, found)
+        rows = self.store.alarms.record_events(found)
         self.raised += sum(1 for e, *_ in found if e.action == "raise")
         self.ended += sum(1 for e, *_ in found if e.action == "end")
         return rows

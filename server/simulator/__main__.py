@@ -1,10 +1,11 @@
 """``python -m server.simulator``: drive the demo fleet over real JT/T 808.
 
-Reads vehicles and cells from the server database, lays out realistic
-routes (sweepers and sprinklers on streets, muck trucks shuttling between
-sites along approved routes, patrol loops), writes the demo's geofences for
-them where missing (each muck truck's route as its corridor, a school zone,
-a parking limit), then runs one terminal per vehicle against the gateway
+Asks the central server's HTTP API (``--server``, signed in as ``--user``)
+for the vehicles and cells, lays out realistic routes (sweepers and
+sprinklers on streets, muck trucks shuttling between sites along approved
+routes, patrol loops), saves the demo's geofences for them where missing
+(each muck truck's route as its corridor, a school zone, a parking limit;
+the account must be allowed to define geofences), then runs one terminal per vehicle against the gateway
 until ``--seconds`` pass or it is interrupted, and prints one JSON summary
 line.  Terminals lose coverage now and then and back-fill with 0x0704; a
 few misbehave (corrupt frames, line noise) so the gateway's defences show.
@@ -23,19 +24,25 @@ import sys
 import numpy as np
 
 from core.coords import gcj02_to_wgs84_array
-from server.simulator import (
-    DeviceClock,
+from server.simulator.district import (
+    ServerError,
+    ServerLink,
     approved_routes,
     ensure_geofences,
     load_district,
-    run_fleet,
 )
+from server.simulator.drive import DeviceClock
+from server.simulator.fleet import run_fleet
 from server.simulator.routes import CellGrid, Route, build_routes, demo_geofences, to_wgs
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m server.simulator", description=__doc__)
-    p.add_argument("--db", required=True, help="SQLAlchemy URL of the server database")
+    p.add_argument("--server", required=True,
+                   help="the central server's API, e.g. http://127.0.0.1:8808")
+    p.add_argument("--user", default="leader",
+                   help="account to sign in with; it saves the demo's geofences (default: leader)")
+    p.add_argument("--password", default="demo")
     p.add_argument("--host", default="127.0.0.1", help="gateway host")
     p.add_argument("--port", type=int, required=True, help="gateway JT/T 808 port")
     p.add_argument("--terminals", type=int, default=None,
@@ -59,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--misconduct", type=float, default=0.1,
                    help="how often a muck truck leaves its route or waits too long (0-1)")
     p.add_argument("--no-geofences", action="store_true",
-                   help="do not write the demo's geofences into the database")
+                   help="do not save the demo's geofences")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     if args.interval <= 0 or args.speedup <= 0 or args.time_scale <= 0:
@@ -71,13 +78,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def _main(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
-    district = await loop.run_in_executor(None, load_district, args.db, args.terminals)
+    link = ServerLink(args.server, args.user, args.password)
+    try:
+        return await _drive(args, loop, link)
+    except ServerError as exc:
+        print(f"server.simulator: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        link.close()
+
+
+async def _drive(args: argparse.Namespace, loop: asyncio.AbstractEventLoop, link: ServerLink) -> int:
+    district = await loop.run_in_executor(None, load_district, link, args.terminals)
     vehicles = district.vehicles
     if not vehicles:
-        print("no vehicles in the database", file=sys.stderr)
+        print("the server has no vehicles", file=sys.stderr)
         return 2
     if len(district.gcj_lon) == 0:
-        print("no cells in the database to drive between", file=sys.stderr)
+        print("the server has no cells to drive between", file=sys.stderr)
         return 2
     # Terminals report WGS-84; the cells are GCJ-02 map data.
     lon, lat = gcj02_to_wgs84_array(district.gcj_lon, district.gcj_lat)
@@ -86,13 +104,14 @@ async def _main(args: argparse.Namespace) -> int:
         grid = CellGrid(district.gcj_lon, district.gcj_lat)
         gcj_routes = build_routes([v.kind for v in vehicles], grid, args.seed)
         # A truck with an approved route already on record drives that one.
-        approved = await loop.run_in_executor(None, approved_routes, args.db)
+        on_record = await loop.run_in_executor(None, link.geofences, True)
+        approved = approved_routes(on_record)
         for i, vehicle in enumerate(vehicles):
             if vehicle.kind == "muck_truck" and vehicle.vehicle_id in approved:
                 gcj_routes[i] = Route("shuttle", approved[vehicle.vehicle_id], gcj_routes[i].name)
         if not args.no_geofences:
             fences = demo_geofences(vehicles, gcj_routes, grid, district.cell_codes, args.seed)
-            await loop.run_in_executor(None, ensure_geofences, args.db, fences)
+            await loop.run_in_executor(None, ensure_geofences, link, fences)
         routes = [Route(r.kind, to_wgs(r.points), r.name) for r in gcj_routes]
     count = len(vehicles) // 40 if args.misbehaving < 0 else args.misbehaving
     misbehaving = set(np.random.default_rng(args.seed).choice(

@@ -243,7 +243,7 @@ vehicle_latest = Table(
 )
 
 # Vehicle alarms: the terminal's alarm bits and the platform's geofences
-# (server/storage/positions.py).  A row stays until a person acknowledges
+# (server/storage/alarms.py).  A row stays until a person acknowledges
 # it with a note; who, when, from where and the note are kept on the row.
 alarms = Table(
     "alarms", metadata,
@@ -282,6 +282,24 @@ geofences = Table(
     Column("active", Integer, nullable=False, default=1),
     Column("updated_by", String(64)),
     Column("updated_at", String(32)),
+)
+
+# What operators decided about their workstation's commands
+# (server/storage/audit.py).  Kept apart from the change feed: it is a record
+# of people's decisions, not replicated state.
+workstation_audit = Table(
+    "workstation_audit", metadata,
+    Column("audit_id", String(36), primary_key=True),
+    Column("command_id", String(36), nullable=False),
+    Column("action", String(16), nullable=False),  # discard | retry | acknowledge
+    Column("reason", Text, nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("workstation", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("new_command_id", String(36)),
+    Column("command", Text),  # the command's JSON, so a discarded one can be read later
+    Column("received_at", String(32), nullable=False),
+    Column("received_from", String(64), nullable=False),  # the signed-in user who sent it
 )
 
 # Which rows of which table travel in the change feed, keyed how.

@@ -1,4 +1,19 @@
-"""The server's store: the system of record.
+"""The server's store: the system of record, and the one face of server storage.
+
+``ServerStore`` owns the engine, users and tokens, the command path (the
+case rules and the command ledger) and terminals, and composes one object
+per concern, each in its own module, each given only what it needs (the
+engine, the change feed, the command step), never the store itself:
+
+- ``store.feed``: the change feed (feed.py)
+- ``store.positions``: fixes and the live cursor (positions.py)
+- ``store.alarms``, ``store.geofences``: alarms.py, geofences.py
+- ``store.hotline``, ``store.attachments``: hotline.py, attachments.py
+- ``store.reference``: reference data in the feed (reference.py)
+- ``store.audit``: withdrawals and the workstation audit (audit.py)
+
+All SQL of the server lives in server/storage/; refusals are
+``errors.StorageError`` with a kind, never an HTTP status.
 
 Threading: a ``ServerStore`` is shared by the API's worker threads and the
 gateway's writer; every method opens its own connection from the pool and
@@ -10,9 +25,8 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +38,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -47,10 +60,16 @@ from core.resources import load_calendar, load_categories
 from core.timeutil import from_iso, now_iso
 from core.worktime import WorkCalendar
 from dbschema.migrate import add_missing_columns, add_missing_indexes
-from server.storage import positions
 from server.storage import schema as s
+from server.storage.alarms import Alarms
+from server.storage.attachments import Attachments
+from server.storage.audit import WorkstationAudit
+from server.storage.feed import Change, ChangeFeed
+from server.storage.geofences import Geofences
+from server.storage.hotline import Hotline
+from server.storage.positions import Positions
+from server.storage.reference import Reference
 
-CHANGE_PAGE_MAX = 20000  # pages this big keep an initial download of a million rows fast
 COMMANDS_PER_TRANSACTION = 100
 
 # The command path's statements, built once: building a statement with
@@ -66,20 +85,6 @@ _CELL_EXISTS = select(s.cells.c.code).where(s.cells.c.code == bindparam("code"))
 _INSERT_CASE = insert(s.cases)
 _UPDATE_CASE = update(s.cases).where(s.cases.c.case_id == bindparam("key_case_id"))
 _INSERT_EVENT = insert(s.case_events)
-_LAST_SEQ = select(s.change_counter.c.last_seq).where(s.change_counter.c.id == 1)
-_SET_LAST_SEQ = update(s.change_counter).where(s.change_counter.c.id == 1)
-_INSERT_CHANGES = insert(s.changes)
-
-
-@dataclass(frozen=True)
-class Change:
-    seq: int
-    entity: str
-    entity_id: str
-    data: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "entity": self.entity, "id": self.entity_id, "data": self.data}
 
 
 def make_engine(url: str) -> Engine:
@@ -107,7 +112,7 @@ class ServerStore:
         s.metadata.create_all(self.engine)
         add_missing_columns(self.engine, s.metadata)
         # The positions' and alarms' indexes come with their own migration
-        # (positions.ensure_indexes: copies of fixes go before the unique key).
+        # (ensure_indexes: copies of fixes go before the unique key).
         add_missing_indexes(self.engine, [s.changes])
         with self.engine.begin() as conn:
             if conn.execute(select(s.change_counter.c.id)).first() is None:
@@ -118,77 +123,39 @@ class ServerStore:
                     pass  # another server process created it first
         self.categories = categories or load_categories()
         self.calendar = calendar or load_calendar()
+        self.feed = ChangeFeed(self.engine, self.is_postgres)
+        self.positions = Positions(self.engine, self.is_postgres)
+        self.alarms = Alarms(self.engine, self.feed)
+        self.geofences = Geofences(self.engine, self.feed)
+        self.hotline = Hotline(self.engine, self.feed, self.apply_in)
+        self.attachments = Attachments(self.engine, self.feed, self.apply_in)
+        self.reference = Reference(self.engine, self.feed)
+        self.audit = WorkstationAudit(self.engine, self.feed)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    # ---- the change feed -------------------------------------------------
+    # ---- the change feed (feed.py), here because every writer uses it --
 
-    @contextmanager
-    def writing(self) -> Iterator[Connection]:
-        """A transaction that may record changes.  Takes the change lock
-        first, so that concurrent writers serialise and sequence numbers are
-        committed in order, without gaps."""
-        with self.engine.begin() as conn:
-            self._lock_changes(conn)
-            yield conn
-
-    def _lock_changes(self, conn: Connection) -> None:
-        if self.is_postgres:
-            conn.execute(text("SELECT last_seq FROM change_counter WHERE id = 1 FOR UPDATE"))
-        else:
-            # A write as the first statement takes SQLite's write lock at once,
-            # so the transaction never has to upgrade a read lock (which fails
-            # with "database is locked" instead of waiting).
-            conn.execute(text("UPDATE change_counter SET last_seq = last_seq WHERE id = 1"))
+    def writing(self) -> AbstractContextManager[Connection]:
+        """A transaction that may record changes (``ChangeFeed.writing``)."""
+        return self.feed.writing()
 
     def record_changes(self, conn: Connection, items: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
-        """Append changes inside a ``writing()`` transaction; returns the last seq."""
-        last = conn.execute(_LAST_SEQ).scalar_one()
-        if not items:
-            return int(last)
-        rows = []
-        for offset, (entity, entity_id, data) in enumerate(items, start=1):
-            private = s.PRIVATE_COLUMNS.get(entity, set())
-            public = {k: v for k, v in data.items() if k not in private}
-            rows.append({"seq": last + offset, "entity": entity, "entity_id": entity_id,
-                         "data": json.dumps(public, ensure_ascii=False, separators=(",", ":"))})
-        conn.execute(_INSERT_CHANGES, rows)
-        new_last = last + len(rows)
-        conn.execute(_SET_LAST_SEQ, {"last_seq": new_last})
-        return int(new_last)
+        return self.feed.record_changes(conn, items)
 
     def insert_entities(self, conn: Connection, entity: str, rows: Sequence[dict[str, Any]], *,
                         chunk: int = 5000) -> int:
-        """Insert rows of one entity and their changes inside a ``writing()``
-        transaction (bulk loads: the demo district, imports).  Returns the last seq."""
-        table, key = s.ENTITY_TABLES[entity]
-        last = 0
-        for start in range(0, len(rows), chunk):
-            part = list(rows[start:start + chunk])
-            conn.execute(insert(table), part)
-            last = self.record_changes(conn, [(entity, str(r[key]), r) for r in part])
-        return last
+        return self.feed.insert_entities(conn, entity, rows, chunk=chunk)
 
     def write_entities(self, entity: str, rows: Sequence[dict[str, Any]]) -> int:
-        """``insert_entities`` in a transaction of its own: all or nothing."""
-        with self.writing() as conn:
-            return self.insert_entities(conn, entity, rows)
+        return self.feed.write_entities(entity, rows)
 
     def last_seq(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(s.change_counter.c.last_seq)).scalar_one())
+        return self.feed.last_seq()
 
     def changes_after(self, after: int, limit: int = 1000) -> tuple[list[Change], int]:
-        """Changes with seq > after, at most ``limit``, and the feed's last seq."""
-        limit = max(1, min(int(limit), CHANGE_PAGE_MAX))
-        with self.engine.connect() as conn:
-            last = int(conn.execute(select(s.change_counter.c.last_seq)).scalar_one())
-            rows = conn.execute(
-                select(s.changes.c.seq, s.changes.c.entity, s.changes.c.entity_id, s.changes.c.data)
-                .where(s.changes.c.seq > after).order_by(s.changes.c.seq).limit(limit)
-            ).all()
-        return [Change(r.seq, r.entity, r.entity_id, json.loads(r.data)) for r in rows], last
+        return self.feed.changes_after(after, limit)
 
     # ---- meta ------------------------------------------------------------
 
@@ -375,23 +342,41 @@ class ServerStore:
             return None
         return row.vehicle_id
 
-    # Position and alarm storage lives in server/storage/positions.py; these
-    # methods keep the gateway's PositionSink and the API working.
-
     def store_fixes(self, fixes: Sequence[tuple[str, PositionFix]]) -> list[int]:
-        """Store (vehicle_id, fix) pairs in one transaction; update each
-        vehicle's latest position when the fix is newer by device time.
-        Returns the indexes of the fixes stored; the rest were copies."""
-        return positions.store_fixes(self, fixes)
+        """The gateway's PositionSink: ``Positions.store_fixes``."""
+        return self.positions.store_fixes(fixes)
 
-    def positions_after(self, after: int, limit: int = 5000) -> list[dict[str, Any]]:
-        return positions.positions_after(self, after, limit)
+    def vehicle_kinds(self) -> dict[str, str]:
+        """vehicle id -> kind, for the alarm judge."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(s.vehicles.c.vehicle_id, s.vehicles.c.kind)).all())
 
-    def latest_positions(self) -> list[dict[str, Any]]:
-        return positions.latest_positions(self)
+    def fleet(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every vehicle with its terminal's phone, by vehicle id: what the
+        simulator drives."""
+        v = s.vehicles.c
+        query = select(v.vehicle_id, v.kind, v.terminal_phone, v.plate).order_by(v.vehicle_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
 
-    def last_position_id(self) -> int:
-        return positions.last_position_id(self)
+    def cell_centres(self) -> list[tuple[str, float, float]]:
+        """(code, centre lon, centre lat) of every cell (GCJ-02), by code."""
+        c = s.cells.c
+        with self.engine.connect() as conn:
+            return [(r.code, float(r.center_lon), float(r.center_lat)) for r in conn.execute(
+                select(c.code, c.center_lon, c.center_lat).order_by(c.code))]
+
+    def ensure_indexes(self) -> None:
+        """Positions' and alarms' indexes a database made before them lacks
+        (a migration: the API runs it once at start)."""
+        self.positions.ensure_indexes()
+        self.alarms.ensure_indexes()
+
+    def usernames(self, conn: Connection) -> set[str]:
+        """The user names taken, inside the caller's transaction."""
+        return set(conn.execute(select(s.users.c.username)).scalars())
 
     def count(self, table_name: str) -> int:
         table = s.metadata.tables[table_name]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import struct
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -25,7 +26,6 @@ from server.gateway import JT808Gateway
 from server.gateway.server import SpeedCheck
 from server.simulator import DeviceClock, Driver, DriveStats, SimulatedTerminal, drive
 from server.storage import ServerStore
-from server.storage import positions as pos
 from support import ServerProcess, seed_small_world, until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -207,7 +207,7 @@ def test_hand_built_terminal_registers_authenticates_and_reports(store):
             return gw.stats()
 
     stats = run(scenario())
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     assert len(rows) == 1
     row = rows[0]
     assert row["vehicle_id"] == "V001"
@@ -215,7 +215,7 @@ def test_hand_built_terminal_registers_authenticates_and_reports(store):
     assert row["device_time"] == "2024-05-01T08:00:00+08:00"
     assert (row["speed_kmh"], row["heading"], row["altitude_m"]) == (8.0, 90, 44)
     assert row["flags"] == 0 and row["status"] == 0b11
-    assert [p["vehicle_id"] for p in store.latest_positions()] == ["V001"]
+    assert [p["vehicle_id"] for p in store.positions.latest()] == ["V001"]
     assert stats["positions_received"] == stats["positions_stored"] == 1
     assert stats["frames"] == 3 and stats["bad_frames"] == 0
     assert stats["connections_total"] == 1
@@ -296,7 +296,7 @@ def test_2019_terminal_maps_to_the_same_vehicle_as_2013(store):
             return gw.stats()
 
     stats = run(scenario())
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     assert [(r["vehicle_id"], r["lon"], r["lat"]) for r in rows] == [("V001", 116.42, 39.91)]
     assert set(stats["terminals"]) == {"013800000001"}
 
@@ -393,7 +393,7 @@ def test_copies_sent_again_are_stored_once_and_each_is_acknowledged(any_store):
             return gw.stats()
 
     stats = run(scenario())
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     assert [r["device_time"][11:19] for r in sorted(rows, key=lambda r: r["device_time"])] == [
         "08:09:40", "08:09:41", "08:09:42", "08:10:00", "08:10:10", "08:10:20"]
     assert {r["vehicle_id"] for r in rows} == {"V001"}
@@ -404,12 +404,12 @@ def test_copies_sent_again_are_stored_once_and_each_is_acknowledged(any_store):
     assert stats["store_errors"] == 0
     # The latest position is a stored row; the cursor ends at the last id.
     ids = [r["position_id"] for r in rows]
-    latest = store.latest_positions()
+    latest = store.positions.latest()
     assert [(v["vehicle_id"], v["device_time"][11:19]) for v in latest] == [("V001", "08:10:20")]
     assert latest[0]["position_id"] in ids
-    assert store.last_position_id() == max(ids) == pos.events(store).last_id
+    assert store.positions.last_id() == max(ids) == store.positions.events.last_id
     # The SOS in the back-fill was sent three times and raised one alarm.
-    raised = pos.alarms(store)
+    raised = store.alarms.list()
     assert [(a["vehicle_id"], a["kind"]) for a in raised] == [("V001", "emergency")]
     assert stats["alarms_raised"] == 1
 
@@ -470,7 +470,7 @@ def test_two_gateways_on_one_postgresql_store_each_fix_once(pg_url):
             server.stop()
     store = ServerStore(pg_url)
     try:
-        rows = store.positions_after(0)
+        rows = store.positions.after(0)
         unique = rounds * (8 + 1)
         assert len(rows) == unique
         assert len({(r["vehicle_id"], r["device_time"]) for r in rows}) == unique
@@ -513,7 +513,7 @@ def test_backfill_is_stored_and_impossible_speeds_flagged(store):
                 await t.close()
 
     run(scenario())
-    rows = {r["device_time"][-11:-6]: r for r in store.positions_after(0)}
+    rows = {r["device_time"][-11:-6]: r for r in store.positions.after(0)}
     assert len(rows) == 6 and {r["vehicle_id"] for r in rows.values()} == {"V002"}
     assert rows["00:00"]["flags"] == 0
     assert rows["00:10"]["flags"] == 0
@@ -521,7 +521,7 @@ def test_backfill_is_stored_and_impossible_speeds_flagged(store):
     assert rows["00:30"]["flags"] == FixFlag.IMPOSSIBLE_SPEED
     assert rows["00:40"]["flags"] == 0  # compared with 00:20, not with the outlier
     assert rows["00:50"]["flags"] == FixFlag.ZERO | FixFlag.OUTSIDE_CHINA
-    latest = store.latest_positions()[0]
+    latest = store.positions.latest()[0]
     assert latest["device_time"] == base.format(50)
 
 
@@ -574,7 +574,7 @@ def test_many_concurrent_terminals_are_batched_off_the_event_loop(tmp_path):
     try:
         stats = run(scenario())
         assert store.count("positions") == n * reports
-        assert len(store.latest_positions()) == n
+        assert len(store.positions.latest()) == n
         assert stats["positions_stored"] == n * reports
         assert stats["connections_total"] == n and stats["connections_open"] == 0
         assert len(stats["terminals"]) == n
@@ -698,7 +698,7 @@ def test_simulated_terminal_reconnects_and_backfills_the_gap(store):
 
     stats = run(scenario())
     assert stats.connects >= 2 and stats.backfilled > 0 and stats.buffered == 0
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     # every fix the terminal made is stored, acknowledged live or back-filled,
     # and once: one stored as the gateway went down but sent again is a copy
     assert len(rows) == stats.acked + stats.backfilled
@@ -707,7 +707,9 @@ def test_simulated_terminal_reconnects_and_backfills_the_gap(store):
     assert all(116.39 < r["lon"] < 116.43 for r in rows)
 
 
-def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
+def test_simulator_command_drives_the_fleet_it_asks_the_server_for(tmp_path):
+    from core.cases import Role
+
     db = tmp_path / "server.db"
     store = ServerStore(f"sqlite:///{db}")
     kinds = ["sweeper", "sprinkler", "muck_truck", "patrol", "sweeper"]
@@ -723,26 +725,38 @@ def test_simulator_command_drives_the_fleet_from_the_database(tmp_path):
                 "department_id": None, "center_lon": lon, "center_lat": lat,
                 "ring": json.dumps([[lon, lat]] * 4), "valid_from": None, "valid_to": None})
     store.write_entities("cell", cells)
+    store.add_user("leader", "Leader", Role.SHIFT_LEADER, "demo")
+    server = ServerProcess(f"sqlite:///{db}").start()
 
-    async def scenario():
-        async with running(store) as gw:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server.simulator", "--db", f"sqlite:///{db}",
-                "--host", "127.0.0.1", "--port", str(gw.port), "--interval", "0.3",
-                "--seconds", "3", "--seed", "7", cwd=REPO,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-            out, err = await asyncio.wait_for(proc.communicate(), 12)
-            assert proc.returncode == 0, err.decode()
-            return json.loads(out.decode().strip().splitlines()[-1]), gw.stats()
+    def simulator(*extra: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.simulator", "--server", server.url, *extra,
+             "--host", "127.0.0.1", "--port", str(server.jt808_port), "--interval", "0.3",
+             "--seconds", "3", "--seed", "7"],
+            cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
     try:
-        summary, stats = run(scenario())
+        # A refused sign-in is said plainly and drives nothing.
+        refused = simulator("--user", "leader", "--password", "wrong")
+        assert refused.returncode == 2 and "signing in as leader failed" in refused.stderr
+        assert store.positions.after(0) == []
+        done = simulator()
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        token = server.login("leader")
+        stats = requests.get(server.url + "/api/gateway/stats", timeout=10,
+                             headers={"Authorization": f"Bearer {token}"}).json()
         assert summary["terminals"] == 5 and summary["acked"] >= 5 * 5
-        rows = store.positions_after(0)
+        rows = store.positions.after(0)
         assert {r["vehicle_id"] for r in rows} == {f"V{i:03d}" for i in range(5)}
         # WGS-84 near the GCJ-02 cells (GCJ is ~100-700 m off), no flagged fixes
         assert all(116.39 < r["lon"] < 116.42 and 39.91 < r["lat"] < 39.93 for r in rows)
         assert all(r["flags"] == 0 for r in rows)
         assert stats["bad_frames"] == 0 and stats["positions_refused"] == 0
+        # The demo's rules went in through the API, signed by the account used.
+        fences = {r["geofence_id"]: r for r in store.geofences.rows(active_only=False)}
+        assert {"demo-corridor-V002", "demo-parking-muck"} <= set(fences)
+        assert {r["updated_by"] for r in fences.values()} == {"leader"}
     finally:
+        server.stop()
         store.close()

@@ -172,7 +172,7 @@ def test_gaps_backfill_and_junk_is_dropped_without_harming_anyone(store):
     assert faulty.junk > 5 and gw["bad_frames"] >= faulty.junk * 0.4
     assert gw["disconnected_bad_frames"] == 0
     assert clean.gaps >= 1 and clean.backfilled > 0
-    rows = store.positions_after(0)
+    rows = store.positions.after(0)
     by_vehicle = {v: [r for r in rows if r["vehicle_id"] == v] for v in ("V1", "V2")}
     assert len(by_vehicle["V1"]) >= faulty.acked > 10
     distinct = {(r["device_time"], r["lon"], r["lat"]) for r in by_vehicle["V2"]}
@@ -193,15 +193,15 @@ def test_junk_is_really_junk():
 
 def test_a_truck_with_an_approved_route_on_record_drives_that_route(tmp_path):
     from server.simulator import approved_routes
-    from server.storage import positions as pos
 
     url = f"sqlite:///{tmp_path / 'server.db'}"
     s = ServerStore(url)
     line = [[116.40, 39.90], [116.41, 39.90], [116.41, 39.91]]
     for gid, vehicles in (("a", ["M1"]), ("b", ["M2"]), ("c", ["M2"])):
-        pos.save_geofence(s, {"geofence_id": gid, "name": gid, "kind": "corridor", "width_m": 50,
+        s.geofences.save({"geofence_id": gid, "name": gid, "kind": "corridor", "width_m": 50,
                               "geometry": {"type": "LineString", "coordinates": line},
                               "vehicle_ids": vehicles}, "test")
+    rows = s.geofences.rows()
     s.close()
     # M2 is bound by two corridors: no single route to drive, so it gets a fresh one
-    assert approved_routes(url) == {"M1": [tuple(p) for p in line]}
+    assert approved_routes(rows) == {"M1": [tuple(p) for p in line]}

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 
-from server.storage import ServerStore
+from server.storage.store import ServerStore
 
 log = logging.getLogger("griddesk.notify")
 
@@ -87,7 +87,7 @@ class ChangeNotifier:
         return self.store.last_seq()
 
     def last_position_id(self) -> int:
-        return self.store.last_position_id()
+        return self.store.positions.last_id()
 
     # ---- waiting --------------------------------------------------------
 
