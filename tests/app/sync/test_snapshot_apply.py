@@ -12,7 +12,6 @@ from sqlalchemy import text
 
 from app.store.replica import LocalStore, StoreError
 from server.storage import ServerStore
-from server.storage.caseloop import publish_reference
 from server.storage.snapshot import build_snapshot
 from support import register_commands, seed_small_world
 
@@ -24,7 +23,7 @@ def snapshot_file(tmp_path_factory):
     seed_small_world(url)
     store = ServerStore(url)
     try:
-        publish_reference(store)
+        store.reference.publish()
         results = store.apply_commands(register_commands(6), {"username": "dispatcher", "role": "dispatcher"})
         assert all(r["outcome"] == "accepted" for r in results)
         built = build_snapshot(store, folder / "snap.sqlite")
