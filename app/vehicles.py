@@ -32,7 +32,7 @@ from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.models import tables as t
-from core.alarms import AlarmKind, Severity
+from core.alarms import AlarmKind, Severity, ack_note
 from core.coords import haversine_m_array, wgs84_to_gcj02_array
 from core.geo import lonlat_to_mercator
 from core.positions import FixFlag, VehicleKind
@@ -57,7 +57,6 @@ TRAVEL_SPEED_KMH = {
 }
 DEFAULT_TRAVEL_SPEED_KMH = 20.0
 ROAD_FACTOR = 1.3  # streets are longer than the straight line; a common urban detour ratio
-ACK_NOTE_MAX = 1000
 UNTRUSTED = int(FixFlag.INVALID | FixFlag.ZERO | FixFlag.OUTSIDE_CHINA | FixFlag.IMPOSSIBLE_SPEED)
 
 _TRACK_COLUMNS = [c.name for c in t.track_points.c]
@@ -300,11 +299,7 @@ class VehicleStore:
         nothing for an empty note or an alarm this workstation does not know."""
         from app.store import ChangeSummary
 
-        note = (note or "").strip()
-        if not note:
-            raise AlarmAckError("an acknowledgement needs a note saying what was done")
-        if len(note) > ACK_NOTE_MAX:
-            raise AlarmAckError(f"the note is longer than {ACK_NOTE_MAX} characters")
+        note = ack_note(note, AlarmAckError)
         with self.engine.begin() as conn:
             row = conn.execute(select(t.alarms.c.acknowledged_at).where(
                 t.alarms.c.alarm_id == alarm_id)).first()

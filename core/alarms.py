@@ -4,7 +4,10 @@ Pure rules, no I/O.  The server feeds every stored fix of a vehicle, in
 device-time order, to one :class:`AlarmMonitor`; it answers with
 :class:`AlarmEvent` s: an alarm is *raised* when its condition starts and
 *ended* when it stops.  What happens to an alarm afterwards (the persistent
-queue, acknowledgement by a person with a note) is the store's business.
+queue, acknowledgement by a person with a note) is the store's business;
+what makes a note acceptable is :func:`ack_note`, the one rule the
+workstation (before it queues an acknowledgement) and the server (before
+it records one) both apply.
 
 Rules:
 
@@ -454,8 +457,29 @@ def alarm_bits(*kinds: AlarmKind) -> int:
     return value
 
 
+# ---- acknowledgement -------------------------------------------------------------
+
+ACK_NOTE_MAX = 1000  # characters, after trimming
+
+
+class AckNoteError(ValueError):
+    """A note an acknowledgement cannot be taken with."""
+
+
+def ack_note(note: str | None, error: type[ValueError] = AckNoteError) -> str:
+    """The note to keep with an acknowledgement: what was done, trimmed, not
+    empty and at most ``ACK_NOTE_MAX`` characters.  Raises ``error`` (each
+    side passes its own refusal type, so its callers catch one exception)."""
+    kept = (note or "").strip()
+    if not kept:
+        raise error("an acknowledgement needs a note saying what was done")
+    if len(kept) > ACK_NOTE_MAX:
+        raise error(f"the note is longer than {ACK_NOTE_MAX} characters")
+    return kept
+
+
 __all__ = [
-    "AlarmEvent", "AlarmKind", "AlarmMonitor", "Geofence", "GeofenceError", "GeofenceKind",
-    "MonitorFix", "Severity", "TERMINAL_ALARMS", "alarm_bits", "distance_to_polyline_m",
-    "point_in_ring",
+    "ACK_NOTE_MAX", "AckNoteError", "AlarmEvent", "AlarmKind", "AlarmMonitor", "Geofence",
+    "GeofenceError", "GeofenceKind", "MonitorFix", "Severity", "TERMINAL_ALARMS", "ack_note",
+    "alarm_bits", "distance_to_polyline_m", "point_in_ring",
 ]

@@ -161,11 +161,11 @@ def add_attachment(store: ServerStore, case_id: str, filename: str, content_type
                    user: dict[str, Any]) -> dict[str, Any]:
     """Check the file and the rules, then store it with its timeline line."""
     try:
-        name = attach_rules.check(filename, content_type, len(data), data[:16])
+        name = attach_rules.check(filename, content_type, len(data), data[:attach_rules.HEAD_BYTES])
     except attach_rules.AttachmentError as exc:
         status = {"too_large": 413, "unsupported_type": 415}.get(exc.code, 422)
         raise CaseLoopError(status, exc.code, exc.message) from exc
-    content_type = content_type.split(";", 1)[0].strip().lower()
+    content_type = attach_rules.media_type(content_type)
     attachment_id = str(uuid.uuid4())
     digest = hashlib.sha256(data).hexdigest()
     at = now_iso()

@@ -44,7 +44,7 @@ from sqlalchemy import (
     update,
 )
 
-from core.alarms import AlarmEvent, Geofence, GeofenceError
+from core.alarms import ACK_NOTE_MAX, AlarmEvent, Geofence, GeofenceError, ack_note
 from core.positions import PositionFix
 from core.timeutil import now_iso
 from dbschema.migrate import add_missing_indexes
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POSITION_PAGE_MAX = 20000
-ALARM_NOTE_MAX = 1000
+ALARM_NOTE_MAX = ACK_NOTE_MAX
 _POSITIONS_LOCK_KEY = 808_0200  # PostgreSQL advisory lock: one positions writer at a time
 _RECHECK_S = 0.5
 
@@ -428,11 +428,7 @@ def acknowledge_alarm(store: ServerStore, alarm_id: str, note: str, user: dict[s
     and whether this call acknowledged it (False: someone already had; the
     row says who, when and from where).  Raises AlarmError and changes
     nothing for an unknown alarm or an empty note."""
-    note = (note or "").strip()
-    if not note:
-        raise AlarmError("an acknowledgement needs a note saying what was done")
-    if len(note) > ALARM_NOTE_MAX:
-        raise AlarmError(f"the note is longer than {ALARM_NOTE_MAX} characters")
+    note = ack_note(note, AlarmError)
     a = s.alarms.c
     with store.writing() as conn:
         old = conn.execute(select(s.alarms).where(a.alarm_id == alarm_id)).mappings().first()
