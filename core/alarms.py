@@ -4,7 +4,10 @@ Pure rules, no I/O.  The server feeds every stored fix of a vehicle, in
 device-time order, to one :class:`AlarmMonitor`; it answers with
 :class:`AlarmEvent` s: an alarm is *raised* when its condition starts and
 *ended* when it stops.  What happens to an alarm afterwards (the persistent
-queue, acknowledgement by a person with a note) is the store's business.
+queue, acknowledgement by a person with a note) is the store's business;
+what makes a note acceptable is :func:`ack_note`, the one rule the
+workstation (before it queues an acknowledgement) and the server (before
+it records one) both apply.
 
 Rules:
 
@@ -454,8 +457,35 @@ def alarm_bits(*kinds: AlarmKind) -> int:
     return value
 
 
+# ---- acknowledgement -------------------------------------------------------------
+
+ACK_NOTE_MAX = 1000  # characters, after trimming
+
+
+class AckNoteError(ValueError):
+    """A note an acknowledgement cannot be taken with; ``code`` says why
+    (``empty_note``, ``note_too_long``) for the side that words it."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def ack_note(note: str | None) -> str:
+    """The note to keep with an acknowledgement: what was done, trimmed, not
+    empty and at most ``ACK_NOTE_MAX`` characters.  Raises ``AckNoteError``;
+    the workstation and the server hold the same rule, so an acknowledgement
+    one of them takes the other takes too."""
+    kept = (note or "").strip()
+    if not kept:
+        raise AckNoteError("empty_note", "an acknowledgement needs a note saying what was done")
+    if len(kept) > ACK_NOTE_MAX:
+        raise AckNoteError("note_too_long", f"the note is longer than {ACK_NOTE_MAX} characters")
+    return kept
+
+
 __all__ = [
-    "AlarmEvent", "AlarmKind", "AlarmMonitor", "Geofence", "GeofenceError", "GeofenceKind",
-    "MonitorFix", "Severity", "TERMINAL_ALARMS", "alarm_bits", "distance_to_polyline_m",
-    "point_in_ring",
+    "ACK_NOTE_MAX", "AckNoteError", "AlarmEvent", "AlarmKind", "AlarmMonitor", "Geofence",
+    "GeofenceError", "GeofenceKind", "MonitorFix", "Severity", "TERMINAL_ALARMS", "ack_note",
+    "alarm_bits", "distance_to_polyline_m", "point_in_ring",
 ]

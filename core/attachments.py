@@ -1,9 +1,11 @@
 """What a case attachment may be: photos and documents, checked by content.
 
 The client checks before it uploads, the server checks again before it
-stores; both use these rules.  A file is accepted when its declared type is
-one of ``ALLOWED_TYPES``, its first bytes say the same, its size is within
-``MAX_BYTES`` and its name is a plain file name.
+stores; both use these rules, and nothing else decides.  A file is
+accepted when its declared type is one of ``ALLOWED_TYPES``, its first
+``HEAD_BYTES`` say the same, its size is within ``MAX_BYTES`` and its name
+is a plain file name.  The name and type kept are ``clean_filename`` and
+``media_type`` of what was declared.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from core.problems import ProblemError
 
 MAX_BYTES = 10 * 1024 * 1024
 NAME_MAX = 200
+HEAD_BYTES = 16  # what ``sniff`` needs of a file's start
 ALLOWED_TYPES = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/png": (".png",),
@@ -64,10 +67,16 @@ def clean_filename(filename: str) -> str:
     return name
 
 
+def media_type(content_type: str) -> str:
+    """The media type of a Content-Type header, without parameters:
+    ``Image/PNG; charset=x`` is ``image/png``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def check(filename: str, content_type: str, size: int, head: bytes) -> str:
     """Raise AttachmentError unless the file may be attached; returns the clean name."""
     name = clean_filename(filename)
-    content_type = content_type.split(";", 1)[0].strip().lower()
+    content_type = media_type(content_type)
     if content_type not in ALLOWED_TYPES:
         allowed = ", ".join(sorted(ALLOWED_TYPES))
         raise AttachmentError("unsupported_type", f"{content_type or 'no type'} is not one of {allowed}")

@@ -1,7 +1,9 @@
-"""Schema tooling shared by the workstation's store and the server's database.
+"""Schema shared by the workstation's store and the server's database.
 
-Generic SQLAlchemy helpers only: no tables, no domain.  The client and the
-server keep their own tables (they share core/ and the wire format, never
-each other's tables); what they share here is how a schema is brought up to
-date.
+``entities``: the one declaration of each replicated entity (its feed name,
+table, columns and shared indexes), from which both sides build their
+tables, each adding only what is its own.  ``migrate``: how an existing
+database is brought up to a schema.  SQLAlchemy and the standard library
+only: no code of the client or the server, no domain rules (those are in
+core/).
 """

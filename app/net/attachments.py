@@ -52,7 +52,7 @@ class AttachmentTransport:  # app/services/attachments.py Transport, over HTTP
         try:
             size = path.stat().st_size
             with path.open("rb") as handle:
-                head = handle.read(16)
+                head = handle.read(rules.HEAD_BYTES)
         except OSError as exc:
             raise TransferError("unreadable", f"cannot read {path}: {exc}") from exc
         content_type = content_type or rules.type_for_name(path.name) or rules.sniff(head) or ""

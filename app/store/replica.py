@@ -47,9 +47,10 @@ from core.categories import CategoryTree
 from core.resources import load_calendar, load_categories
 from core.timeutil import now_iso
 from core.worktime import WorkCalendar
+from dbschema.entities import CASE
 from dbschema.migrate import add_missing_columns
 
-_CASE_COLUMNS = [c.name for c in t.cases.c if c.name not in ("server_json", "pending")]
+_CASE_COLUMNS = list(CASE.column_names)  # the case as the server has it
 
 # Settling a push of a thousand commands: statements built once, not a
 # ``.values(...)`` per row (SQLAlchemy's per-call coercion cost more than SQLite).

@@ -1,8 +1,11 @@
 """Tables of the workstation's local SQLite store.
 
 These are the client's own tables: a replica of what the change feed
-carries, the outbox of commands not yet settled, and sync state.  They share
-no code with the server's schema, only the wire format (core/).
+carries, the outbox of commands not yet settled, and sync state.  The
+replicated tables are built from their one declaration
+(dbschema/entities.py), which the server builds its tables from too; the
+columns declared here beside them (``server_json``, ``pending``) and the
+other tables are the workstation's own.  No code of the server's.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, text
 
 from core.cases import OPEN_STATUSES
+from dbschema import entities as e
+from dbschema.entities import build_table, sqlite_integers
 
 metadata = MetaData()
 
@@ -19,99 +24,23 @@ sync_state = Table(
     Column("value", Text, nullable=False),
 )
 
-regions = Table(
-    "regions", metadata,
-    Column("code", String(15), primary_key=True),
-    Column("level", String(16), nullable=False),
-    Column("name", Text, nullable=False),
-    Column("parent_code", String(15)),
-    Column("geometry", Text),
-)
-
-departments = Table(
-    "departments", metadata,
-    Column("department_id", String(32), primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("street_code", String(15)),
-)
-
-cells = Table(
-    "cells", metadata,
-    Column("code", String(15), primary_key=True),
-    Column("community_code", String(15), nullable=False),
-    Column("street_code", String(15), nullable=False),
-    Column("grade", String(1), nullable=False),
-    Column("area_m2", Float, nullable=False),
-    Column("department_id", String(32)),
-    Column("center_lon", Float, nullable=False),
-    Column("center_lat", Float, nullable=False),
-    Column("ring", Text, nullable=False),
-    Column("valid_from", String(32)),
-    Column("valid_to", String(32)),
-)
-
-users = Table(
-    "users", metadata,
-    Column("username", String(64), primary_key=True),
-    Column("display_name", Text, nullable=False),
-    Column("role", String(32), nullable=False),
-    Column("department_id", String(32)),
-)
-
-vehicles = Table(
-    "vehicles", metadata,
-    Column("vehicle_id", String(32), primary_key=True),
-    Column("plate", Text, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("terminal_phone", String(20), nullable=False),
-    Column("department_id", String(32)),
-)
+regions = build_table(e.REGION, metadata, type_map=sqlite_integers)
+departments = build_table(e.DEPARTMENT, metadata, type_map=sqlite_integers)
+cells = build_table(e.CELL, metadata, type_map=sqlite_integers)
+users = build_table(e.USER, metadata, type_map=sqlite_integers)
+vehicles = build_table(e.VEHICLE, metadata, type_map=sqlite_integers)
 
 # The case as the dispatcher sees it: the server's last word with this
 # workstation's pending commands applied on top.  ``server_json`` keeps the
 # server's last word alone, so a rejected command can be taken back.
-cases = Table(
-    "cases", metadata,
-    Column("case_id", String(36), primary_key=True),
-    Column("number", String(32)),
-    Column("provisional_number", String(40)),
-    Column("status", String(16), nullable=False),
-    Column("category", String(8), nullable=False),
-    Column("cell_code", String(15), nullable=False),
-    Column("lon", Float, nullable=False),
-    Column("lat", Float, nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("address", Text, nullable=False),
-    Column("department_id", String(32)),
-    Column("reported_at", String(32)),
-    Column("registered_at", String(32)),
-    Column("dispatched_at", String(32)),
-    Column("deadline", String(32)),
-    Column("handled_at", String(32)),
-    Column("closed_at", String(32)),
-    Column("version", Integer, nullable=False),
-    Column("updated_by", String(64)),
-    Column("updated_at", String(32)),
-    Column("updated_from", String(64)),
-    Column("server_json", Text),
-    Column("pending", Integer, nullable=False, default=0),
-    # The full case loop (core/cases.py): the same columns as the server's.
-    Column("verified_at", String(32)),
-    Column("checked_at", String(32)),
-    Column("extension_count", Integer, default=0),
-    Column("rework_count", Integer, default=0),
-    Column("escalation_level", Integer, default=0),
-    Column("escalated_at", String(32)),
-    Column("paused_at", String(32)),
-    Column("remaining_minutes", Float),
-    Column("ticket_id", String(64)),
-    Column("caller", Text),
-    Column("caller_phone", String(32)),
-    Column("due_by", String(32)),
-    Column("callback_result", String(16)),
-    Column("callback_at", String(32)),
+# The counters of the full case loop are nullable here: a server older than
+# them sends rows without them, which the replica stores as NULL.
+cases = build_table(
+    e.CASE, metadata, type_map=sqlite_integers,
+    after={"updated_from": [Column("server_json", Text),
+                            Column("pending", Integer, nullable=False, default=0)]},
+    options={name: {"nullable": True, "server_default": None, "default": 0}
+             for name in ("extension_count", "rework_count", "escalation_level")},
 )
 Index("ix_cases_status_deadline", cases.c.status, cases.c.deadline)
 Index("ix_cases_number", cases.c.number)
@@ -153,19 +82,8 @@ case_status_counts = Table(
     Column("n", Integer, nullable=False),
 )
 
-case_events = Table(
-    "case_events", metadata,
-    Column("event_id", String(36), primary_key=True),
-    Column("case_id", String(36), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("operator", String(64), nullable=False),
-    Column("workstation", String(64), nullable=False),
-    Column("at", String(32), nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("version", Integer, nullable=False, default=0),
-    Column("pending", Integer, nullable=False, default=0),
-)
-Index("ix_case_events_case", case_events.c.case_id)
+case_events = build_table(e.CASE_EVENT, metadata, type_map=sqlite_integers,
+                          extra=[Column("pending", Integer, nullable=False, default=0)])
 # The daily duty report counts what happened on a day (app/services/evaluation.py).
 Index("ix_case_events_at", case_events.c.at)
 
@@ -243,44 +161,10 @@ Index("ix_track_points_vehicle_time", track_points.c.vehicle_id, track_points.c.
 Index("ix_track_points_time", track_points.c.device_time)
 Index("ix_track_points_recv", track_points.c.recv_time)  # pruning
 
-# Replicas of the server's alarm queue and geofences (columns as the server's).
-alarms = Table(
-    "alarms", metadata,
-    Column("alarm_id", String(36), primary_key=True),
-    Column("vehicle_id", String(32), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("severity", String(16), nullable=False),
-    Column("source", String(64), nullable=False),
-    Column("raised_at", String(32), nullable=False),
-    Column("received_at", String(32), nullable=False),
-    Column("lon", Float, nullable=False),
-    Column("lat", Float, nullable=False),
-    Column("position_id", Integer),
-    Column("detail", Text, nullable=False),
-    Column("ended_at", String(32)),
-    Column("acknowledged_by", String(64)),
-    Column("acknowledged_at", String(32)),
-    Column("ack_workstation", String(64)),
-    Column("ack_note", Text),
-    Column("version", Integer, nullable=False),
-)
-Index("ix_alarms_open", alarms.c.acknowledged_at, alarms.c.raised_at)
+# Replicas of the server's alarm queue and geofences.
+alarms = build_table(e.ALARM, metadata, type_map=sqlite_integers)
 
-geofences = Table(
-    "geofences", metadata,
-    Column("geofence_id", String(36), primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("geometry", Text),
-    Column("cell_codes", Text, nullable=False),
-    Column("width_m", Float, nullable=False),
-    Column("max_minutes", Float, nullable=False),
-    Column("vehicle_kinds", Text, nullable=False),
-    Column("vehicle_ids", Text, nullable=False),
-    Column("active", Integer, nullable=False),
-    Column("updated_by", String(64)),
-    Column("updated_at", String(32)),
-)
+geofences = build_table(e.GEOFENCE, metadata, type_map=sqlite_integers)
 
 # Acknowledgements made here, until the server has them: the alarm replica
 # itself only ever holds the server's word.
@@ -295,23 +179,10 @@ alarm_acks = Table(
     Column("result", Text),  # the server's answer, or why it refused
 )
 
-# entity name in the change feed -> (table, key column)
 # A case's photos and documents: the row travels in the change feed, the
 # bytes are fetched on demand and cached in a folder next to the store
 # (app/services/attachments.py).
-attachments = Table(
-    "attachments", metadata,
-    Column("attachment_id", String(36), primary_key=True),
-    Column("case_id", String(36), nullable=False),
-    Column("filename", Text, nullable=False),
-    Column("content_type", String(64), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("uploaded_by", String(64), nullable=False),
-    Column("uploaded_from", String(64), nullable=False),
-    Column("uploaded_at", String(32), nullable=False),
-)
-Index("ix_attachments_case", attachments.c.case_id)
+attachments = build_table(e.ATTACHMENT, metadata, type_map=sqlite_integers)
 
 # The server's category tree and working-time calendar, as the change feed
 # last brought them (core/reference.py); the shipped files until then.
@@ -322,16 +193,21 @@ reference = Table(
     Column("data", Text, nullable=False),
 )
 
+# entity name in the change feed -> (table, key column)
 REPLICATED = {
-    "region": (regions, "code"),
-    "department": (departments, "department_id"),
-    "cell": (cells, "code"),
-    "vehicle": (vehicles, "vehicle_id"),
-    "user": (users, "username"),
-    "case": (cases, "case_id"),
-    "case_event": (case_events, "event_id"),
-    "attachment": (attachments, "attachment_id"),
-    "reference": (reference, "name"),
-    "alarm": (alarms, "alarm_id"),
-    "geofence": (geofences, "geofence_id"),
+    entity.name: (table, entity.key) for entity, table in (
+        (e.REGION, regions),
+        (e.DEPARTMENT, departments),
+        (e.CELL, cells),
+        (e.VEHICLE, vehicles),
+        (e.USER, users),
+        (e.CASE, cases),
+        (e.CASE_EVENT, case_events),
+        (e.ATTACHMENT, attachments),
+        (e.ALARM, alarms),
+        (e.GEOFENCE, geofences),
+    )
 }
+# Only the workstation keeps a table of the reference data: the server has
+# it in its change feed alone.
+REPLICATED["reference"] = (reference, "name")

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.store import tables as t
 from app.store.tracks import add_track_points
-from core.alarms import AlarmKind, Severity
+from core.alarms import AckNoteError, AlarmKind, Severity, ack_note
 from core.coords import haversine_m_array, wgs84_to_gcj02_array
 from core.geo import lonlat_to_mercator
 from core.positions import FixFlag, VehicleKind
@@ -55,7 +55,6 @@ TRAVEL_SPEED_KMH = {
 }
 DEFAULT_TRAVEL_SPEED_KMH = 20.0
 ROAD_FACTOR = 1.3  # streets are longer than the straight line; a common urban detour ratio
-ACK_NOTE_MAX = 1000
 UNTRUSTED = int(FixFlag.INVALID | FixFlag.ZERO | FixFlag.OUTSIDE_CHINA | FixFlag.IMPOSSIBLE_SPEED)
 
 class AlarmAckError(ValueError):
@@ -276,11 +275,10 @@ class VehicleStore:
         nothing for an empty note or an alarm this workstation does not know."""
         from app.store.replica import ChangeSummary
 
-        note = (note or "").strip()
-        if not note:
-            raise AlarmAckError("an acknowledgement needs a note saying what was done")
-        if len(note) > ACK_NOTE_MAX:
-            raise AlarmAckError(f"the note is longer than {ACK_NOTE_MAX} characters")
+        try:
+            note = ack_note(note)  # the server holds the same rule (core/alarms.py)
+        except AckNoteError as exc:
+            raise AlarmAckError(str(exc)) from exc
         with self.engine.begin() as conn:
             row = conn.execute(select(t.alarms.c.acknowledged_at).where(
                 t.alarms.c.alarm_id == alarm_id)).first()

@@ -19,14 +19,14 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from core.alarms import AlarmEvent
+from core.alarms import ACK_NOTE_MAX, AckNoteError, AlarmEvent, ack_note
 from core.timeutil import now_iso
 from dbschema.migrate import add_missing_indexes
 from server.storage import schema as s
 from server.storage.errors import INVALID, NOT_FOUND, StorageError
 from server.storage.feed import ChangeFeed
 
-ALARM_NOTE_MAX = 1000
+ALARM_NOTE_MAX = ACK_NOTE_MAX
 
 
 class AlarmError(StorageError):
@@ -91,12 +91,10 @@ class Alarms:
         and whether this call acknowledged it (False: someone already had; the
         row says who, when and from where).  Raises AlarmError and changes
         nothing for an unknown alarm or an empty note."""
-        note = (note or "").strip()
-        if not note:
-            raise AlarmError(INVALID, "empty_note", "an acknowledgement needs a note saying what was done")
-        if len(note) > ALARM_NOTE_MAX:
-            raise AlarmError(INVALID, "note_too_long", f"the note is longer than {ALARM_NOTE_MAX} characters",
-                             {"max": ALARM_NOTE_MAX})
+        try:
+            note = ack_note(note)  # the workstation holds the same rule (core/alarms.py)
+        except AckNoteError as exc:
+            raise AlarmError(INVALID, exc.code, str(exc), {"max": ALARM_NOTE_MAX}) from exc
         a = s.alarms.c
         with self.feed.writing() as conn:
             old = conn.execute(select(s.alarms).where(a.alarm_id == alarm_id)).mappings().first()

@@ -42,10 +42,10 @@ class Attachments:
         """Check the file and the rules, then store it with its timeline line.
         StorageError and nothing stored when either refuses."""
         try:
-            name = attach_rules.check(filename, content_type, len(data), data[:16])
+            name = attach_rules.check(filename, content_type, len(data), data[:attach_rules.HEAD_BYTES])
         except attach_rules.AttachmentError as exc:
             raise StorageError(_KIND_FOR_CODE.get(exc.code, INVALID), exc.code, exc.message) from exc
-        content_type = content_type.split(";", 1)[0].strip().lower()
+        content_type = attach_rules.media_type(content_type)
         attachment_id = str(uuid.uuid4())
         digest = hashlib.sha256(data).hexdigest()
         at = now_iso()

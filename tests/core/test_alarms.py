@@ -7,7 +7,9 @@ import math
 import pytest
 
 from core.alarms import (
+    ACK_NOTE_MAX,
     TERMINAL_ALARMS,
+    AckNoteError,
     AlarmKind,
     AlarmMonitor,
     Geofence,
@@ -15,6 +17,7 @@ from core.alarms import (
     GeofenceKind,
     MonitorFix,
     Severity,
+    ack_note,
     alarm_bits,
     distance_to_polyline_m,
     point_in_ring,
@@ -171,3 +174,34 @@ def test_parking_limit_inside_an_area_only():
 def test_bad_geofences_are_refused_with_a_reason(data, message):
     with pytest.raises(GeofenceError, match=message):
         Geofence.from_dict(data, {})
+
+
+# ---- acknowledgement notes (the one rule of app/vehicles.py and server/storage/positions.py)
+
+
+def test_an_ack_note_is_kept_trimmed():
+    assert ack_note("  cleared the road \n") == "cleared the road"
+    assert ack_note("已处理") == "已处理"
+    assert ack_note("x" * ACK_NOTE_MAX) == "x" * ACK_NOTE_MAX
+    # The limit counts the note kept, not the blanks around it.
+    assert ack_note("  " + "x" * ACK_NOTE_MAX + "  ") == "x" * ACK_NOTE_MAX
+
+
+@pytest.mark.parametrize("note", ["", "   ", "\n\t", None])
+def test_an_ack_needs_a_note(note):
+    with pytest.raises(AckNoteError, match="needs a note"):
+        ack_note(note)
+
+
+def test_an_ack_note_has_a_length_limit():
+    with pytest.raises(AckNoteError, match=f"longer than {ACK_NOTE_MAX}"):
+        ack_note("x" * (ACK_NOTE_MAX + 1))
+
+
+def test_a_refused_note_says_why_by_code():
+    with pytest.raises(AckNoteError) as empty:
+        ack_note(" ")
+    assert empty.value.code == "empty_note"
+    with pytest.raises(AckNoteError) as long:
+        ack_note("x" * (ACK_NOTE_MAX + 1))
+    assert long.value.code == "note_too_long"
