@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from app.models import tables as t
-from app.store import LocalStore
+from app.store import tables as t
+from app.store.replica import LocalStore
 from dbschema import entities as e
 from dbschema.entities import Entity, Field, build_table, sqlite_integers
 from server.storage import ServerStore
