@@ -562,7 +562,7 @@ def test_hover_names_the_marker_or_the_cell(view, qtbot):
         qtbot.mouseMove(viewport, _device(view, x, y))
     assert sig.args == ["vehicle", "京A12345"]
     assert viewport.toolTip() == "京A12345"
-    qtbot.wait(20)
+    qtbot.wait(20)  # pyqtgraph rate-limits mouse moves: a second move sooner is dropped
     cx, cy = _centre(33, 31)
     with qtbot.waitSignal(view.hovered, timeout=2000) as sig:
         qtbot.mouseMove(viewport, _device(view, cx, cy))

@@ -78,6 +78,10 @@ def test_stream_long_polls_and_tracks_come_in_device_time_order(server):
 
     waiter = threading.Thread(target=poll)
     waiter.start()
+    # Let the long-poll reach the server and park, so that the wake-up path
+    # is what runs.  The server shows no count of parked requests to wait
+    # on; what proves the poll did not answer early is its reply holding the
+    # fix made after this point (asserted below).
     time.sleep(0.5)
     sent_at = time.monotonic()
     live = [fix("013800000001", 0, s, 0.2 + s / 40, 0.5) for s in (30, 40, 50)]
