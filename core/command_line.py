@@ -55,9 +55,16 @@ class Grammar:
     def from_dict(cls, data: dict[str, Any]) -> Grammar:
         def table(section: str, allowed: tuple[str, ...] | dict[str, Any]) -> dict[str, str]:
             out: dict[str, str] = {}
-            for meaning, words in (data.get(section) or {}).items():
+            entries = data.get(section) or {}
+            if not isinstance(entries, dict):
+                raise ValueError(f"{section}: expected meaning -> list of words")
+            for meaning, words in entries.items():
                 if meaning not in allowed:
                     raise ValueError(f"{section}: unknown meaning {meaning!r}")
+                # A bare string would be taken letter by letter ("send" ->
+                # s, e, n, d), silently making one-letter verbs.
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    raise ValueError(f"{section}: {meaning!r} needs a list of words")
                 for word in [meaning, *words]:
                     key = str(word).strip().lower()
                     if not key or (key in out and out[key] != meaning):
@@ -169,21 +176,32 @@ def match_department(token: str, departments: list[tuple[str, str]]) -> str:
 def completions(text: str, grammar: Grammar, departments: list[tuple[str, str]],
                 limit: int = 12) -> list[str]:
     """Whole-line completions of what is typed: the verb first, then after
-    the number of a verb that takes one, a department name."""
-    stripped = text.lstrip()
-    tokens = stripped.split()
-    ends_with_space = stripped != stripped.rstrip() or not stripped
+    the number of a verb that takes one, a department name.
+
+    Each completion begins with the line exactly as typed, since the
+    completer matches on the start of the line: a leading ":" (the shortcut
+    that opens the bar types one) and the spacing are kept, and a verb glued
+    to its number ("派2026112100012 ") completes like a spaced one."""
+    body = text.lstrip().removeprefix(":").lstrip()
+    lead = text[:len(text) - len(body)]
+    tokens = body.split()
+    ends_with_space = body != body.rstrip() or not body
     if not tokens or (len(tokens) == 1 and not ends_with_space):
         prefix = tokens[0].lower() if tokens else ""
-        return [w + " " for w in grammar.verb_words() if w.startswith(prefix)][:limit]
+        return [lead + w + " " for w in grammar.verb_words() if w.startswith(prefix)][:limit]
     action = grammar.verbs.get(tokens[0].lower())
+    if action is None:
+        glued = _split_glued(tokens[0], grammar)
+        if glued is not None:
+            action = glued[0]
+            tokens = [tokens[0], glued[1], *tokens[1:]]  # counted as verb, number, ...
     if action not in ("dispatch", "redispatch"):
         return []
     if len(tokens) == 2 and ends_with_space:
-        head, prefix = stripped.rstrip(), ""
+        head, prefix = body, ""
     elif len(tokens) == 3 and not ends_with_space:
-        head, prefix = " ".join(tokens[:2]), tokens[2].lower()
+        head, prefix = body[:len(body) - len(tokens[2])], tokens[2].lower()
     else:
         return []
     names = [n for d, n in departments if prefix in n.lower() or d.lower().startswith(prefix)]
-    return [f"{head} {n} " for n in names][:limit]
+    return [f"{lead}{head}{n} " for n in names][:limit]

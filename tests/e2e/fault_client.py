@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                                        reason="fault test: changed my mind")
         except (CommandRejected, LedgerError):
             pass  # the rules refuse it here already: nothing was queued
-        time.sleep(rng.uniform(0.0, 0.05))
+        time.sleep(rng.uniform(0.0, 0.05))  # a dispatcher's pace: part of the fault mix
     engine.close()
     store.close()
     return 0

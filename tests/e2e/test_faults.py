@@ -196,6 +196,8 @@ def test_nothing_is_lost_under_kills_cuts_and_delays(tmp_path):
             if elapsed > CHAOS_MAX_S or (elapsed > CHAOS_MIN_S and sum(kills.values()) >= KILLS_NEEDED
                                          and kills["server"] >= SERVER_KILLS_NEEDED):
                 break
+            # The sleeps in this loop are the fault schedule itself (random
+            # pauses, outage and slow-network lengths), not waits for a result.
             time.sleep(rng.uniform(0.1, 0.5))
             for station in stations:
                 station.check_alive()

@@ -30,6 +30,7 @@ from server.simulator.routes import (
     to_wgs,
 )
 from server.storage import ServerStore
+from support import until
 
 LON0, LAT0 = 116.40, 39.90
 STEP = 0.0012  # ~100 m
@@ -161,7 +162,11 @@ def test_gaps_backfill_and_junk_is_dropped_without_harming_anyone(store):
                                           heartbeat_every=0, stats=stats[1], gaps=gaps,
                                           clock=clock)),
             ]
-            await asyncio.sleep(4.0)
+            # Drive until everything the assertions below count has happened
+            # (junk sent, fixes acknowledged, a coverage gap and its back-fill),
+            # not for a fixed time that a loaded machine may not fill.
+            await until(lambda: (stats[0].junk > 5 and stats[0].acked > 10 and stats[1].gaps >= 1
+                                 and stats[1].backfilled > 0), 20)
             stop.set()
             await asyncio.gather(*tasks)
             return stats, gw.stats()

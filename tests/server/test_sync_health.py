@@ -59,6 +59,10 @@ def test_changes_long_poll_wakes_on_a_commit_and_times_out_otherwise(server):
     poll = Timed(lambda: requests.get(server.url + "/api/changes", params={"after": last, "wait": 20},
                                       headers=auth(token), timeout=30).json())
     poll.start()
+    # Let the long-poll reach the server and park, so that the wake-up path
+    # is what runs.  The server shows no count of parked requests to wait
+    # on; what proves the poll did not answer early is its reply holding the
+    # change made after this point (asserted below).
     time.sleep(0.5)
     assert poll.is_alive()  # nothing new yet: it waits
     push(server, token, [register_command()])
@@ -92,6 +96,8 @@ def test_two_servers_on_one_postgres_wake_each_others_clients(pg_url):
             "after": head["last_seq"], "positions_after": head["last_position_id"], "timeout": 20},
             headers=auth(token_a), timeout=30).json())
         poll.start()
+        # As above: the reply holding the change made after this point is
+        # the proof; the pause only lets the poll park first.
         time.sleep(0.5)
         assert poll.is_alive()
         results = push(b, token_b, [register_command()])
@@ -109,7 +115,7 @@ def test_two_servers_on_one_postgres_wake_each_others_clients(pg_url):
         pos_poll = Timed(lambda: requests.get(a.url + "/api/sync/wait", params={
             "positions_after": after, "timeout": 20}, headers=auth(token_a), timeout=30).json())
         pos_poll.start()
-        time.sleep(0.5)
+        time.sleep(0.5)  # lets the poll park; its reply holding the new position is the proof
         assert pos_poll.is_alive()
 
         async def report() -> None:

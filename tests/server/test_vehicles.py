@@ -78,6 +78,10 @@ def test_stream_long_polls_and_tracks_come_in_device_time_order(server):
 
     waiter = threading.Thread(target=poll)
     waiter.start()
+    # Let the long-poll reach the server and park, so that the wake-up path
+    # is what runs.  The server shows no count of parked requests to wait
+    # on; what proves the poll did not answer early is its reply holding the
+    # fix made after this point (asserted below).
     time.sleep(0.5)
     sent_at = time.monotonic()
     live = [fix("013800000001", 0, s, 0.2 + s / 40, 0.5) for s in (30, 40, 50)]
@@ -187,8 +191,19 @@ def test_alarm_conditions_survive_a_server_restart(sqlite_server):
     # still tired after the restart: not a second alarm
     send(sqlite_server, "013800000002", [fix("013800000002", 2, 10, 0.5, 0.6,
                                              alarm=alarm_bits(AlarmKind.FATIGUE))])
-    time.sleep(1.0)
-    assert len(api(sqlite_server, "GET", "/api/alarms", token).json()["alarms"]) == 1
+    # The gateway judges stored batches one after another on one thread, so
+    # once an SOS sent after that fix has been judged, so has the fix.
+    send(sqlite_server, "013800000001", [fix("013800000001", 2, 20, 0.2, 0.5,
+                                             alarm=alarm_bits(AlarmKind.EMERGENCY))])
+    alarms: list[dict] = []
+
+    def sos_judged() -> bool:
+        nonlocal alarms
+        alarms = api(sqlite_server, "GET", "/api/alarms", token).json()["alarms"]
+        return any(a["kind"] == "emergency" for a in alarms)
+
+    assert wait_until(sos_judged, 10, 0.2), alarms
+    assert [a for a in alarms if a["kind"] != "emergency"] == first
 
 
 def test_now_iso_helper_matches_the_wire_format():

@@ -12,7 +12,6 @@ import asyncio
 import re
 import sqlite3
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -161,11 +160,11 @@ def test_the_disk_cache_stays_under_its_cap_and_drops_the_least_recently_used(tm
     blob = bytes(10_000)
     for x in range(8):
         cache.put("s", 12, x, 0, blob)
-        time.sleep(0.002)
     # Reading tile 0 makes it recent (use times are refreshed at most once a minute,
-    # so backdate the others to make the order unambiguous).
+    # so backdate the others to make the order unambiguous: tile 1 the oldest,
+    # whatever the clock's resolution gave the puts).
     conn = sqlite3.connect(tmp_path / "c.sqlite")
-    conn.execute("UPDATE tiles SET used = used - 3600 WHERE x != 0")
+    conn.execute("UPDATE tiles SET used = used - 3600 - (10 - x) WHERE x != 0")
     conn.execute("UPDATE tiles SET used = used - 7200 WHERE x = 0")
     conn.commit()
     conn.close()
@@ -195,12 +194,25 @@ def test_a_damaged_cache_file_is_set_aside_and_started_afresh(tmp_path):
         DiskTileCache(tmp_path / "other.sqlite", max_bytes=0)
 
 
-def test_nothing_loads_outside_a_running_event_loop(server, cache):
+def test_nothing_loads_outside_a_running_event_loop(event_loop, server, cache):
     provider = TileProvider(_source(server, cache), workers=1)
-    provider.request([(14, 13400, 7000)])
-    assert provider.requested() == [(14, 13400, 7000)]
-    time.sleep(0.2)
-    assert server.requests == []  # no job was queued on a loop that will never run it
+    first, second = (14, 13400, 7000), (14, 13402, 7000)
+    provider.request([first])  # no loop is running: nothing may be queued
+    assert provider.requested() == [first]
+    arrived: list[tuple[int, int, int]] = []
+    provider.tilesLoaded.connect(arrived.extend)
+
+    async def until_both() -> None:
+        # One worker runs its jobs in order.  Had the request above queued a
+        # job, `first` would be fetched before `second`; had it queued one on
+        # a loop that never runs it, `first` would stay pending and never come.
+        provider.request([second, first])
+        while len(arrived) < 2:
+            await asyncio.sleep(0.02)
+
+    event_loop.run_until_complete(asyncio.wait_for(until_both(), 10))
+    assert sorted(arrived) == [first, second]
+    assert server.requests == ["/tiles/14/13402/7000.png", "/tiles/14/13400/7000.png"]
     provider.close()
 
 
@@ -258,12 +270,17 @@ def test_an_unreachable_server_is_reported_once(event_loop, cache):
     problems: list[TileSourceError] = []
     provider.problem.connect(problems.append)
 
-    async def until() -> None:
-        provider.request([(12, 3300 + i, 1700) for i in range(5)])
-        while not problems:
-            await asyncio.sleep(0.02)
+    keys = [(12, 3300 + i, 1700) for i in range(5)]
 
-    event_loop.run_until_complete(asyncio.wait_for(until(), 10))
-    event_loop.run_until_complete(asyncio.sleep(0.3))
+    async def until_all_failed() -> None:
+        # A tile that failed is not asked for again for a while, so once a
+        # request asks for none of the five, every one of them has failed and
+        # had its chance to be reported.
+        provider.request(keys)
+        while provider.requested():
+            await asyncio.sleep(0.02)
+            provider.request(keys)  # those still loading are not queued twice
+
+    event_loop.run_until_complete(asyncio.wait_for(until_all_failed(), 20))
     assert len(problems) == 1 and problems[0].source == "Gone GIS"
     provider.close()

@@ -89,9 +89,10 @@ def test_rows_show_texts_sla_colours_and_a_live_countdown(qtbot, tmp_path):
     row = next(r for r in range(model.rowCount())
                if not model.data(model.index(r, deadline_col)).startswith(("overdue", "paused"))
                and model.data(model.index(r, deadline_col)))
+    shown_at = now_iso()  # the model's clock is at or before this second
     before = model.data(model.index(row, deadline_col))
     with qtbot.waitSignal(model.dataChanged, timeout=5000):
-        qtbot.wait(1100)
+        qtbot.waitUntil(lambda: now_iso() > shown_at, timeout=5000)  # the clock moved on
         model.tick()
     assert model.data(model.index(row, deadline_col)) != before
 
@@ -261,7 +262,7 @@ def test_a_row_changes_colour_when_its_deadline_passes(qtbot, tmp_path):
     model = _model(store)
     row = model.row_of(soon["case_id"])
     assert model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole).color().name() == "#fff1c2"
-    qtbot.wait(1600)
+    qtbot.waitUntil(lambda: now_iso() >= soon["deadline"], timeout=5000)  # the deadline passed
     changes = []
     model.dataChanged.connect(lambda top, bottom, roles: changes.append((top.row(), top.column(),
                                                                           bottom.column(), list(roles))))

@@ -22,7 +22,7 @@ from app.views.alarm_panel import AckDialog, AlarmModel, AlarmPanel
 from app.views.main_window import MainWindow
 from app.views.map.track_layer import TrackOverlay
 from app.views.nearest_vehicles import NearestVehicles
-from app.views.replay_panel import ReplayWindow
+from app.views.replay_panel import FRAME_MS, ReplayWindow
 from app.views.vehicle_list import VehicleListModel
 from core.alarms import AlarmKind, alarm_bits
 from core.cases import CaseSource, CaseState, CaseStatus
@@ -228,10 +228,17 @@ def test_the_replay_shows_vehicles_and_cases_at_time_t_and_a_track(qtbot, world)
 
     window.speed_box.setCurrentIndex(window.speed_box.findData(60))
     window.seek(at(0))
+    # Playback moves by frames of FRAME_MS: count the frames rather than
+    # hoping a loaded machine delivers a fixed number in a fixed sleep.
+    frames: list[int] = []
+    window.timer.timeout.connect(lambda: frames.append(window.slider.value()))
     window.play()
-    qtbot.wait(600)
+    assert window.timer.interval() == FRAME_MS
+    qtbot.waitUntil(lambda: len(frames) >= 5, timeout=5000)
     window.stop()
-    assert 20 <= window.slider.value() <= 60  # 60x for about half a second
+    shown = len(frames)
+    assert window.slider.value() == pytest.approx(shown * 60 * FRAME_MS / 1000, abs=1)  # 60x
+    assert frames == sorted(frames) and frames[0] > 0
 
     window.vehicle_box.setCurrentIndex(window.vehicle_box.findData("V001"))
     assert window.summary is not None and len(window.summary.stops) == 1

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTranslator
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QWidget
 
 from app.views.map.canvas import DistrictMapView
 from app.views.map.style import (
@@ -227,18 +228,111 @@ def test_scene_holds_a_few_items_whatever_the_data(view):
     assert len(items) < 20, [type(i).__name__ for i in items]
 
 
+def _devices(w: DistrictMapView, xs, ys) -> np.ndarray:
+    """Viewport pixel (column, row) of each map point, as an (n, 2) int array."""
+    return np.array([[(q := _device(w, x, y)).x(), q.y()] for x, y in zip(xs, ys, strict=True)])
+
+
+def _clear(points: np.ndarray, others: np.ndarray, px: float) -> np.ndarray:
+    """For each point, whether no other point lies within px pixels of it."""
+    d = np.hypot(*(points[:, None, :] - others[None, :, :]).transpose(2, 0, 1))
+    return ((d > px) | (d == 0)).all(axis=1)
+
+
 def test_screenshot_of_a_busy_district(view, grid):
     rng = np.random.default_rng(3)
-    view.set_cell_fill(rng.gamma(2.0, 3.0, len(grid[1])), label="Cases / week")
-    view.set_vehicles(**_fleet(200))
+    values = rng.gamma(2.0, 3.0, len(grid[1]))
+    view.set_cell_fill(values, label="Cases / week")
+    fleet = _fleet(200)
+    view.set_vehicles(**fleet)
     cases = _cases(150)
     view.set_cases(**cases)
     view.select_case(cases["ids"][5])
-    view.select_cell(grid[1][ROWS // 2 * COLS + COLS // 2])
+    selected_cell = ROWS // 2 * COLS + COLS // 2
+    view.select_cell(grid[1][selected_cell])
     QCoreApplication.processEvents()
     image = view.grab()
     assert image.save(SCREENSHOT)
     assert not image.isNull() and image.width() == 1000 and image.height() == 700
+    px = _pixels(view).astype(int)
+    height, width = px.shape[:2]
+
+    # Not a blank picture: the district covers most of it in many colours.
+    bg = _rgb(STYLE.background).astype(int)
+    assert (np.abs(px - bg).sum(axis=2) > 12).mean() > 0.5
+    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 200
+
+    # Every cell shows its class of the ramp (six equal classes between the
+    # lowest and highest figure), blended over the background, wherever no
+    # marker, ring or overlay covers its centre.
+    vehicles = _devices(view, fleet["x"], fleet["y"])
+    markers = np.vstack([vehicles, _devices(view, cases["x"], cases["y"])])
+    cols, rows = np.meshgrid(np.arange(COLS), np.arange(ROWS))
+    centres = _devices(view, X0 + (cols.ravel() + 0.5) * CELL_M, Y0 + (rows.ravel() + 0.5) * CELL_M)
+    on_screen = (centres[:, 0] >= 0) & (centres[:, 0] < width) & (centres[:, 1] >= 0) & (centres[:, 1] < height)
+    assert on_screen.all()  # the view fits the district
+    uncovered = _clear(centres, markers, 12.0)
+    ring = _devices(view, [cases["x"][5]], [cases["y"][5]])[0]
+    uncovered &= np.hypot(*(centres - ring).T) > 25
+    # The panels over the map (legend, scale bar, attribution) are child widgets.
+    viewport = view.graphics_view().viewport()
+    panels = [c for c in view.findChildren(QWidget) if c.isVisible() and c is not viewport
+              and not c.isAncestorOf(viewport) and not viewport.isAncestorOf(c)]
+    assert panels
+    for panel in panels:
+        corner = panel.mapTo(view, QPoint(0, 0))
+        inside = ((centres[:, 0] >= corner.x() - 1) & (centres[:, 0] <= corner.x() + panel.width())
+                  & (centres[:, 1] >= corner.y() - 1) & (centres[:, 1] <= corner.y() + panel.height()))
+        uncovered &= ~inside
+    assert uncovered.sum() > 2000
+    cls = np.clip(np.floor((values - values.min()) / np.ptp(values) * 6), 0, 5).astype(int)
+    assert len(set(cls[uncovered])) == 6  # every class is on show
+    ramp = np.array([_rgb(c) for c in STYLE.cell_fill]).astype(int)
+    alpha = STYLE.cell_fill_alpha
+    expected = (ramp[cls] * alpha + bg * (255 - alpha)) / 255
+    shown = px[centres[:, 1], centres[:, 0]]
+    matches = np.abs(shown - expected).sum(axis=1) < 10
+    assert matches[uncovered].mean() > 0.95, matches[uncovered].mean()
+
+    # The legend's panel shows the six classes of the ramp and its label.
+    def panel_pixels(panel: QWidget) -> np.ndarray:
+        corner = panel.mapTo(view, QPoint(0, 0))
+        return px[corner.y() : corner.y() + panel.height(), corner.x() : corner.x() + panel.width()]
+
+    legend = [panel_pixels(c) for c in panels
+              if all((np.abs(panel_pixels(c) - colour).sum(axis=2) < 20).sum() > 20 for colour in ramp)]
+    assert len(legend) == 1
+    assert (np.abs(legend[0] - _rgb(STYLE.overlay_text).astype(int)).sum(axis=2) < 60).sum() > 50
+
+    # Cases clear of other markers show their SLA colour at their centre.
+    at_case = _devices(view, cases["x"], cases["y"])
+    lone = _clear(at_case, markers, 14.0)
+    assert lone.sum() > 30
+    colours = np.array([_rgb(c) for c in STYLE.case_colors]).astype(int)[cases["sla_index"]]
+    case_ok = np.abs(px[at_case[:, 1], at_case[:, 0]] - colours).sum(axis=1) < 30
+    assert case_ok[lone].mean() > 0.9, case_ok[lone].mean()
+
+    # Live vehicles clear of other markers show their kind's colour at their centre.
+    lone_live = _clear(vehicles, markers, 14.0) & (fleet["state_index"] == VEHICLE_LIVE)
+    assert lone_live.sum() > 30
+    kind_colours = np.array([_rgb(c) for c in STYLE.vehicle_colors]).astype(int)[fleet["kind_index"]]
+    near_kind = [
+        (np.abs(px[y - 2 : y + 3, x - 2 : x + 3] - kind_colours[i]).sum(axis=2) < 30).any()
+        for i, (x, y) in enumerate(vehicles)
+    ]
+    assert np.asarray(near_kind)[lone_live].mean() > 0.9
+
+    # The selected case wears the white ring; the selected cell its outline.
+    x, y = ring
+    assert np.all(px[y, x - 15 : x + 16] == 255, axis=1).any()
+    c0 = _device(view, X0 + (COLS // 2) * CELL_M, Y0 + (ROWS // 2) * CELL_M)
+    c1 = _device(view, X0 + (COLS // 2 + 1) * CELL_M, Y0 + (ROWS // 2 + 1) * CELL_M)
+    left, right = sorted((c0.x(), c1.x()))
+    top, bottom = sorted((c0.y(), c1.y()))
+    edge = np.concatenate([px[top - 1 : top + 2, left + 2 : right - 1].reshape(-1, 3),
+                           px[bottom - 1 : bottom + 2, left + 2 : right - 1].reshape(-1, 3)])
+    white = np.abs(edge - _rgb(STYLE.cell_selected).astype(int)).sum(axis=1) < 40
+    assert white.sum() >= right - left - 4, white.sum()
 
 
 # ---------------------------------------------------------------------------- clicks
@@ -562,7 +656,7 @@ def test_hover_names_the_marker_or_the_cell(view, qtbot):
         qtbot.mouseMove(viewport, _device(view, x, y))
     assert sig.args == ["vehicle", "京A12345"]
     assert viewport.toolTip() == "京A12345"
-    qtbot.wait(20)
+    qtbot.wait(20)  # pyqtgraph rate-limits mouse moves: a second move sooner is dropped
     cx, cy = _centre(33, 31)
     with qtbot.waitSignal(view.hovered, timeout=2000) as sig:
         qtbot.mouseMove(viewport, _device(view, cx, cy))
