@@ -506,6 +506,10 @@ class SyncEngine:
                 raise requests.ConnectionError("long-poll cancelled")
             headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
             conn.request("GET", f"{url.path}/api/sync/wait?{urlencode(params)}", headers=headers)
+            # cancel_watch() finds no socket to cut before request() connects:
+            # a cancel in that window is seen here, not 20 s later.
+            if self._watch_cancelled:
+                raise requests.ConnectionError("long-poll cancelled")
             response = conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
