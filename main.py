@@ -151,8 +151,8 @@ async def _screenshot(session, window, path: Path, timeout: float) -> int:
 async def _report_usable(window, timeout: float) -> int:
     """``--exit-when-usable``: wait until the map (its static picture of the
     cells rendered) and the queue (holding its first rows) have painted
-    once, then print ``{"usable_at": epoch seconds,
-    "rss_mb": ..., "queue_rows": ...}`` on stdout.  The caller notes the
+    once, then print ``{"usable_at": epoch seconds, "cpu_s": this process's
+    CPU seconds (all threads), "rss_mb": ..., "queue_rows": ...}`` on stdout.  The caller notes the
     epoch time before starting this process; the difference is the cold start."""
     import time
 
@@ -182,7 +182,7 @@ async def _report_usable(window, timeout: float) -> int:
     usable_at = time.time()
     with open("/proc/self/statm", encoding="ascii") as statm:
         rss_mb = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    print(json.dumps({"usable_at": usable_at, "rss_mb": round(rss_mb, 1),
+    print(json.dumps({"usable_at": usable_at, "cpu_s": time.process_time(), "rss_mb": round(rss_mb, 1),
                       "queue_rows": window.queue_model.rowCount()}), flush=True)
     return 0
 

@@ -38,6 +38,7 @@ def test_probe_reports_when_the_window_is_usable_and_the_client_exits(sqlite_ser
     assert before < report["usable_at"] < time.time()
     assert 0 < report["cold_start_ms"] < 60_000
     assert 30 < report["rss_mb"] < 4000  # Qt and the app loaded, not a stray figure
+    assert 0 < report["cpu_s"] * 1000 < 60_000
     # Closing right after the first sync round must not wait out the long-poll
     # it may just have started (a cancel before its socket existed did).
     assert report["exit_s"] < WATCH_TIMEOUT_S / 2, report
