@@ -152,8 +152,10 @@ async def _report_usable(window, timeout: float) -> int:
     """``--exit-when-usable``: wait until the map (its static picture of the
     cells rendered) and the queue (holding its first rows) have painted
     once, then print ``{"usable_at": epoch seconds, "cpu_s": this process's
-    CPU seconds (all threads), "rss_mb": ..., "queue_rows": ...}`` on stdout.  The caller notes the
-    epoch time before starting this process; the difference is the cold start."""
+    CPU seconds (all threads), "rss_mb": ..., "queue_rows": ...}`` on
+    stdout.  The caller notes the epoch time before starting this process;
+    the difference is the cold start.  Polled every 5 ms: at most that much
+    is added to the figure."""
     import time
 
     from PySide6.QtCore import QEvent, QObject
