@@ -3,6 +3,7 @@
     python main.py [--server URL] [--user NAME --password PW] [--workstation WS]
     python main.py --screenshot FILE   # render the main window after the first sync, exit 0
     python main.py --self-check        # print a JSON report of versions, store and server
+    python main.py --exit-when-usable  # print a JSON line once the window is up, exit 0 (benchmarks startup)
 
 This is the only module that imports the views.
 """
@@ -30,8 +31,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--password", default=os.environ.get("GRIDDESK_PASSWORD"))
     parser.add_argument("--lang", default=os.environ.get("GRIDDESK_LANG", "zh_CN"), help="zh_CN (default) or en")
     parser.add_argument("--screenshot", type=Path, help="save a PNG of the main window after the first sync and exit")
-    parser.add_argument("--screenshot-timeout", type=float, default=60.0)
+    parser.add_argument("--screenshot-timeout", type=float, default=60.0,
+                        help="seconds --screenshot and --exit-when-usable wait at most")
     parser.add_argument("--self-check", action="store_true", help="print a JSON report and exit")
+    parser.add_argument("--exit-when-usable", action="store_true",
+                        help="once the main window has painted with the queue filled, print one JSON line "
+                             "(epoch time, RSS) and exit 0; for python -m benchmarks startup")
     return parser.parse_args(argv)
 
 
@@ -91,8 +96,8 @@ async def run_client(args: argparse.Namespace, app) -> int:
     username, password, message = args.user, args.password, ""
     while True:
         if not (username and password):
-            if args.screenshot:
-                print("--screenshot needs --user and --password", file=sys.stderr)
+            if args.screenshot or args.exit_when_usable:
+                print("--screenshot and --exit-when-usable need --user and --password", file=sys.stderr)
                 return 2
             dialog = LoginDialog(session.config.workstation, message)
             if not await dialog_accepted(dialog):
@@ -102,7 +107,7 @@ async def run_client(args: argparse.Namespace, app) -> int:
             await session.sign_in(username, password)
             break
         except SignInError as exc:
-            if args.screenshot:
+            if args.screenshot or args.exit_when_usable:
                 print(f"sign-in failed: {exc}", file=sys.stderr)
                 return 1
             message, username, password = problem_text(exc.problem), None, None
@@ -117,6 +122,10 @@ async def run_client(args: argparse.Namespace, app) -> int:
         notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         notice.open()
     session.start_sync()
+    if args.exit_when_usable:
+        code = await _report_usable(window, args.screenshot_timeout)
+        await session.close()
+        return code
     if args.screenshot:
         code = await _screenshot(session, window, args.screenshot, args.screenshot_timeout)
         await session.close()
@@ -168,9 +177,50 @@ async def _screenshot(session, window, path: Path, timeout: float) -> int:
     return 0 if ok else 1
 
 
+async def _report_usable(window, timeout: float) -> int:
+    """``--exit-when-usable``: wait until the map (its static picture of the
+    cells rendered) and the queue (holding its first rows) have painted
+    once, then print ``{"usable_at": epoch seconds, "cpu_s": this process's
+    CPU seconds (all threads), "rss_mb": ..., "queue_rows": ...}`` on
+    stdout.  The caller notes the epoch time before starting this process;
+    the difference is the cold start.  Polled every 5 ms: at most that much
+    is added to the figure."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+
+    watched = {window.map.graphics_view().viewport(): False, window.queue.viewport(): False}
+
+    class PaintSeen(QObject):
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Paint and obj in watched:
+                watched[obj] = True
+            return False
+
+    seen = PaintSeen(window)
+    for widget in watched:
+        widget.installEventFilter(seen)
+        widget.update()  # painted once more after the filter is in, if it already was
+    loop = asyncio.get_event_loop()
+    deadline = loop.time() + timeout
+    while not (all(watched.values()) and window.map.full_renders() > 0 and window.queue_model.rowCount() > 0):
+        if loop.time() > deadline:
+            print(f"not usable within {timeout} s: painted {list(watched.values())}, map rendered "
+                  f"{window.map.full_renders()} times, {window.queue_model.rowCount()} queue rows",
+                  file=sys.stderr)
+            return 1
+        await asyncio.sleep(0.005)
+    usable_at = time.time()
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        rss_mb = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    print(json.dumps({"usable_at": usable_at, "cpu_s": time.process_time(), "rss_mb": round(rss_mb, 1),
+                      "queue_rows": window.queue_model.rowCount()}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.screenshot or args.self_check:
+    if args.screenshot or args.self_check or args.exit_when_usable:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
     from PySide6.QtWidgets import QApplication

@@ -11,6 +11,7 @@ BENCHMARKS = {
     "feed": "benchmarks.feed",
     "map": "benchmarks.map",
     "queue": "benchmarks.queue",
+    "startup": "benchmarks.startup",
     "sync": "benchmarks.sync",
 }
 
