@@ -63,7 +63,7 @@ def _log(message: str) -> None:
 
 def _spec() -> str:
     """What shapes the workstation store (not all of tables.py: others edit it daily)."""
-    from app.models import search, tables
+    from app.store import search, tables
 
     text = repr(([(t.name, [c.name for c in t.c], sorted(str(i.name) for i in t.indexes))
                   for t, _key in tables.REPLICATED.values()], search.SEARCH_VERSION))
@@ -103,7 +103,7 @@ def server_db(cases: int, fresh: bool) -> Path:
 
 def client_store(server_path: Path, cases: int, fresh: bool) -> Path:
     """A workstation store synced from ``server_path`` for real, indexes built, kept."""
-    from app.store import LocalStore
+    from app.store.replica import LocalStore
     from app.sync.engine import SyncEngine
     from benchmarks.sync import _catch_up
     from support import ServerProcess

@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from app.sync.engine import WATCH_TIMEOUT_S, SyncEngine
+from app.net.client import Timeouts
+from app.sync.engine import SyncEngine
 from benchmarks.startup import client_env, start_client
 from support import seed_cases
 
@@ -41,7 +42,7 @@ def test_probe_reports_when_the_window_is_usable_and_the_client_exits(sqlite_ser
     assert 0 < report["cpu_s"] * 1000 < 60_000
     # Closing right after the first sync round must not wait out the long-poll
     # it may just have started (a cancel before its socket existed did).
-    assert report["exit_s"] < WATCH_TIMEOUT_S / 2, report
+    assert report["exit_s"] < Timeouts().long_poll_s / 2, report
 
 
 def test_probe_needs_credentials_and_a_good_password(sqlite_server, tmp_path):
