@@ -225,12 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from app.runtime.collector import install as install_collector
     from app.runtime.i18n import install_translation, load_cjk_font
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("GridDesk")
     app.setOrganizationName("GridDesk")
+    install_collector(app)  # cyclic garbage is freed on this thread only (app/runtime/collector.py)
     font_family = load_cjk_font(app)
     install_translation(app, args.lang)
     if args.self_check:

@@ -20,6 +20,27 @@ from support import (  # noqa: E402
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_garbage_collection_on_worker_threads():
+    """As the client runs (app/runtime/collector.py): Python's automatic
+    cyclic collector is off, so a QObject in a reference cycle is never
+    freed on a worker thread (Qt crashed later when its timers fired)."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def garbage_collected_on_the_main_thread():
+    """What the client's collector timer does, after each test."""
+    from app.runtime.collector import collect_due
+
+    yield
+    collect_due()
+
+
 @pytest.fixture
 def event_loop(qapp):
     """A qasync loop on the test's QApplication, for tests that run coroutines."""

@@ -33,6 +33,7 @@ import asyncio
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -170,6 +171,51 @@ class _Lane:
         self.worker.shutdown(wait=False, cancel=False)  # the store is closed on its own thread
 
 
+class _Relay(QObject):
+    """Carries every lane's answers to the UI thread.
+
+    One for the whole process, made on the UI thread and never deleted: a
+    lane's thread emits on it and holds no reference to any ``Background``.
+    Were the lane's closure to hold the runner, the runner's last reference
+    could drop on the lane's thread, and Qt would delete a QObject there
+    while the UI thread delivered a queued answer to it: a segfault, seen
+    now and then in the test suite."""
+
+    finished = Signal(int, int, bool, object)  # runner id, job id, ok, result or exception
+    progressed = Signal(int, str, int, int)  # runner id, title, done, total
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runners: weakref.WeakValueDictionary[int, Background] = weakref.WeakValueDictionary()
+        # The relay lives on the UI thread: Qt queues a lane's emission there.
+        self.finished.connect(self._finished)
+        self.progressed.connect(self._progressed)
+
+    @Slot(int, int, bool, object)
+    def _finished(self, runner_id: int, job: int, ok: bool, value: object) -> None:
+        runner = self.runners.get(runner_id)
+        if runner is not None and shiboken6.isValid(runner):
+            runner._deliver(job, ok, value)
+
+    @Slot(int, str, int, int)
+    def _progressed(self, runner_id: int, title: str, done: int, total: int) -> None:
+        runner = self.runners.get(runner_id)
+        if runner is not None and shiboken6.isValid(runner):
+            runner.progress.emit(title, done, total)
+
+
+_relay: _Relay | None = None
+_runner_ids = itertools.count(1)
+
+
+def _the_relay() -> _Relay:
+    """The process's relay (UI thread: made with the first runner)."""
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
+
+
 class Background(QObject):
     """Queries and operations on worker lanes with their own store.
 
@@ -181,8 +227,6 @@ class Background(QObject):
 
     failed = Signal(object)  # Failure
     progress = Signal(str, int, int)  # title, done, total
-    _finished = Signal(int, bool, object)  # job id, ok, result or exception (queued from a lane)
-    _progressed = Signal(str, int, int)
 
     def __init__(self, store_path: str | Path | None, bus: Any = None, parent: QObject | None = None):
         """Give it no Qt parent that dies before its lanes do: the
@@ -196,10 +240,10 @@ class Background(QObject):
         self._ids = itertools.count(1)
         self._latest: dict[str, int] = {}
         self._closed = False
-        # Emitted on a lane's thread, received here: Qt queues them to the
-        # UI thread this object lives on.
-        self._finished.connect(self._deliver)
-        self._progressed.connect(self.progress)
+        # Lanes answer through the relay, by this id: they never hold the runner.
+        self._relay = _the_relay()
+        self._id = next(_runner_ids)
+        self._relay.runners[self._id] = self
 
     # ---- the API ----------------------------------------------------------------
 
@@ -284,21 +328,18 @@ class Background(QObject):
         self._jobs[job] = (on_done, on_failure, title, key, owner)
         lane = self._lane(lane_name)
         latest = self._latest
-
-        def emit(signal_name: str, *args: Any) -> None:
-            # The runner may have been deleted with its Qt parent meanwhile:
-            # emitting on a deleted object would crash, so such answers are dropped.
-            if shiboken6.isValid(self):
-                getattr(self, signal_name).emit(*args)
+        # What the lane's closures may hold: the relay (never deleted), plain
+        # data and the lane; never ``self`` (see ``_Relay``).
+        relay, runner_id = self._relay, self._id
 
         def report(done: int, total: int) -> None:
-            emit("_progressed", title, int(done), int(total))
+            relay.progressed.emit(runner_id, title, int(done), int(total))
 
         def work() -> None:
             # Superseded before its turn: not worth the work (reading a dict
             # entry is safe across threads).
             if lane.closing or (key is not None and latest.get(key) != job):
-                emit("_finished", job, True, None)
+                relay.finished.emit(runner_id, job, True, None)
                 return
             try:
                 args: list[Any] = [lane.store_here()] if store else []
@@ -306,15 +347,15 @@ class Background(QObject):
                     args.append(report)
                 result = fn(*args)
             except BaseException as exc:  # noqa: BLE001 - handed to the one failure path
-                emit("_finished", job, False, exc)
+                relay.finished.emit(runner_id, job, False, exc)
                 return
-            emit("_finished", job, True, result)
+            relay.finished.emit(runner_id, job, True, result)
 
         lane.worker.call(work)
         return job
 
-    @Slot(int, bool, object)
     def _deliver(self, job: int, ok: bool, value: object) -> None:
+        """A lane's answer, on the UI thread (from the relay)."""
         entry = self._jobs.pop(job, None)
         if entry is None:
             return  # closed meanwhile

@@ -80,6 +80,40 @@ def _loop_running() -> bool:
         return False
 
 
+class _Loader:
+    """What a tile job needs on a worker thread: the source and the set of
+    tiles still wanted.  Plain Python on purpose: a job must hold no
+    reference to the ``TileProvider``, or the provider's last reference could
+    drop on a worker thread and Qt would delete it (and its timer) there, a
+    crash when the GUI thread's timers next fire."""
+
+    def __init__(self, source: TileSource) -> None:
+        self.source = source
+        self.wanted: set[TileKey] = set()
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def want(self, keys: set[TileKey]) -> None:
+        with self.lock:
+            self.wanted = keys
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.wanted = set()
+
+    def what(self, key: TileKey) -> str:
+        z, x, y = key
+        return f"{self.source.name} {z}/{x}/{y}"
+
+    def load(self, key: TileKey):  # worker threads
+        with self.lock:
+            if key not in self.wanted or self.closed:
+                return _SKIPPED
+        layers = self.source.read(*key)
+        return decode_tile(layers, self.what(key)) if layers else None
+
+
 class TileProvider(QObject):
     """Decoded tiles of one source for the map view.
 
@@ -116,8 +150,7 @@ class TileProvider(QObject):
         self._absent: set[TileKey] = set()
         self._failed: dict[TileKey, float] = {}
         self._pending: set[TileKey] = set()
-        self._wanted: set[TileKey] = set()
-        self._wanted_lock = threading.Lock()
+        self._loader = _Loader(source)
         self._requested: list[TileKey] = []
         self._arrived: list[TileKey] = []
         self._said: dict[tuple[str, str], float] = {}
@@ -152,8 +185,7 @@ class TileProvider(QObject):
             and now - self._failed.get(k, -_RETRY_AFTER_S) >= _RETRY_AFTER_S
         ]
         self._requested = want
-        with self._wanted_lock:
-            self._wanted = set(want)
+        self._loader.want(set(want))
         if not self._workers or not _loop_running():
             return
         for key in want:
@@ -165,7 +197,7 @@ class TileProvider(QObject):
             worker = self._workers[self._next % len(self._workers)]
             self._next += 1
             worker.submit(
-                self._load, key,
+                self._loader.load, key,
                 on_done=functools.partial(self._loaded, key),
                 on_error=functools.partial(self._load_failed, key),
             )
@@ -176,7 +208,7 @@ class TileProvider(QObject):
         for key in keys:
             try:
                 layers = self.source.read(*key)
-                image = decode_tile(layers, self._what(key)) if layers else None
+                image = decode_tile(layers, self._loader.what(key)) if layers else None
             except TileSourceError as exc:
                 self._load_failed(key, exc)
                 continue
@@ -190,27 +222,13 @@ class TileProvider(QObject):
         if self._closed:
             return
         self._closed = True
-        with self._wanted_lock:
-            self._wanted = set()
+        self._loader.close()
         if not self._workers:
             self.source.close()
         else:
             # A job may be inside read(): close the source once the workers have
             # stopped, never under a job's feet, and without blocking the GUI.
             when_stopped(self._workers, self.source.close)
-
-    # worker threads
-
-    def _what(self, key: TileKey) -> str:
-        z, x, y = key
-        return f"{self.source.name} {z}/{x}/{y}"
-
-    def _load(self, key: TileKey):
-        with self._wanted_lock:
-            if key not in self._wanted or self._closed:
-                return _SKIPPED
-        layers = self.source.read(*key)
-        return decode_tile(layers, self._what(key)) if layers else None
 
     # back on the GUI thread
 

@@ -438,3 +438,56 @@ def test_the_layer_bar_switches_source_opacity_and_shading(controller, view, qtb
     bar.source.setCurrentIndex(ids.index("tianditu:vector"))
     assert controller.current() == NONE and bar.source.currentData() == NONE
     assert "Tianditu" in controller.messages[-1]
+
+
+class _SlowSource:
+    """A tile source whose reads wait for the test: a job is still on its
+    worker when the test lets go of the provider."""
+
+    key = name = "slow"
+    datum = Datum.GCJ02
+    min_zoom, max_zoom, tile_px, attribution = 0, 18, 256, ""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def read(self, z: int, x: int, y: int) -> list[bytes]:
+        self.started.set()
+        self.release.wait(10)
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_provider_let_go_while_its_jobs_run_is_deleted_on_the_gui_thread(event_loop, qapp):
+    """A tile job holds no reference to its provider: were it to, the last
+    reference could drop on the worker and Qt would delete the provider and
+    its timer there, and the GUI thread crashed when its timers next fired."""
+    import gc
+    import threading
+
+    source = _SlowSource()
+    deleted_on: list[str] = []
+
+    async def scenario() -> None:
+        provider = TileProvider(source, workers=1)
+        provider.destroyed.connect(lambda *_: deleted_on.append(threading.current_thread().name))
+        provider.request([(3, 1, 1)])
+        while not source.started.is_set():
+            await asyncio.sleep(0.01)
+        provider.close()
+        del provider
+        gc.collect()
+        source.release.set()  # the job ends now, on its worker, after the test let go
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            gc.collect()
+            if deleted_on:
+                break
+
+    event_loop.run_until_complete(asyncio.wait_for(scenario(), 20))
+    assert deleted_on == [threading.main_thread().name]
