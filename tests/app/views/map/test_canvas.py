@@ -247,7 +247,28 @@ def test_screenshot_of_a_busy_district(view, grid):
     view.set_vehicles(**fleet)
     cases = _cases(150)
     view.set_cases(**cases)
-    view.select_case(cases["ids"][5])
+    QCoreApplication.processEvents()
+    # The case to select: one clear of other markers and of the panels over
+    # the map (their size follows the application's font, which other tests
+    # change), so its ring can be seen whole.
+    viewport = view.graphics_view().viewport()
+    panels = [c for c in view.findChildren(QWidget) if c.isVisible() and c is not viewport
+              and not c.isAncestorOf(viewport) and not viewport.isAncestorOf(c)]
+    at_case = _devices(view, cases["x"], cases["y"])
+    everything = np.vstack([_devices(view, fleet["x"], fleet["y"]), at_case])
+
+    def under_a_panel(points: np.ndarray, margin: int = 0) -> np.ndarray:
+        covered = np.zeros(len(points), dtype=bool)
+        for panel in panels:
+            corner = panel.mapTo(view, QPoint(0, 0))
+            covered |= ((points[:, 0] >= corner.x() - margin) & (points[:, 0] <= corner.x() + panel.width() + margin)
+                        & (points[:, 1] >= corner.y() - margin) & (points[:, 1] <= corner.y() + panel.height() + margin))
+        return covered
+
+    candidates = np.flatnonzero(_clear(at_case, everything, 40.0) & ~under_a_panel(at_case, 30))
+    assert candidates.size, "no case stands clear enough to check its ring"
+    chosen = int(candidates[0])
+    view.select_case(cases["ids"][chosen])
     selected_cell = ROWS // 2 * COLS + COLS // 2
     view.select_cell(grid[1][selected_cell])
     QCoreApplication.processEvents()
@@ -272,18 +293,11 @@ def test_screenshot_of_a_busy_district(view, grid):
     on_screen = (centres[:, 0] >= 0) & (centres[:, 0] < width) & (centres[:, 1] >= 0) & (centres[:, 1] < height)
     assert on_screen.all()  # the view fits the district
     uncovered = _clear(centres, markers, 12.0)
-    ring = _devices(view, [cases["x"][5]], [cases["y"][5]])[0]
+    ring = at_case[chosen]
     uncovered &= np.hypot(*(centres - ring).T) > 25
     # The panels over the map (legend, scale bar, attribution) are child widgets.
-    viewport = view.graphics_view().viewport()
-    panels = [c for c in view.findChildren(QWidget) if c.isVisible() and c is not viewport
-              and not c.isAncestorOf(viewport) and not viewport.isAncestorOf(c)]
     assert panels
-    for panel in panels:
-        corner = panel.mapTo(view, QPoint(0, 0))
-        inside = ((centres[:, 0] >= corner.x() - 1) & (centres[:, 0] <= corner.x() + panel.width())
-                  & (centres[:, 1] >= corner.y() - 1) & (centres[:, 1] <= corner.y() + panel.height()))
-        uncovered &= ~inside
+    uncovered &= ~under_a_panel(centres, 1)
     assert uncovered.sum() > 2000
     cls = np.clip(np.floor((values - values.min()) / np.ptp(values) * 6), 0, 5).astype(int)
     assert len(set(cls[uncovered])) == 6  # every class is on show
@@ -305,7 +319,6 @@ def test_screenshot_of_a_busy_district(view, grid):
     assert (np.abs(legend[0] - _rgb(STYLE.overlay_text).astype(int)).sum(axis=2) < 60).sum() > 50
 
     # Cases clear of other markers show their SLA colour at their centre.
-    at_case = _devices(view, cases["x"], cases["y"])
     lone = _clear(at_case, markers, 14.0)
     assert lone.sum() > 30
     colours = np.array([_rgb(c) for c in STYLE.case_colors]).astype(int)[cases["sla_index"]]
