@@ -44,6 +44,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.positions import FixFlag
+from core.problems import CodedError
 
 EARTH_RADIUS_M = 6371008.8
 PARKING_SPEED_KMH = 3.0
@@ -112,8 +113,11 @@ class GeofenceKind(StrEnum):
     PARKING = "parking"
 
 
-class GeofenceError(ValueError):
-    """A geofence definition that cannot be used; says what is wrong."""
+class GeofenceError(CodedError, ValueError):
+    """A geofence definition that cannot be used; ``code`` (with ``params``)
+    says what is wrong, for the operator; the message is English, for logs."""
+
+    default_code = "bad_geofence"
 
 
 # ---- geometry in local metres ------------------------------------------------
@@ -184,21 +188,22 @@ class Geofence:
     def __post_init__(self) -> None:
         if self.kind is GeofenceKind.CORRIDOR:
             if len(self.line) < 2:
-                raise GeofenceError(f"corridor {self.geofence_id}: needs a line of 2+ points")
+                raise GeofenceError(f"corridor {self.geofence_id}: needs a line of 2+ points", "corridor_needs_line")
             if not self.width_m > 0:
-                raise GeofenceError(f"corridor {self.geofence_id}: half-width must be positive")
+                raise GeofenceError(f"corridor {self.geofence_id}: half-width must be positive", "corridor_width")
         elif self.kind is GeofenceKind.FORBIDDEN:
             if not self.rings:
-                raise GeofenceError(f"forbidden area {self.geofence_id}: needs an area")
+                raise GeofenceError(f"forbidden area {self.geofence_id}: needs an area", "area_needed")
         elif self.kind is GeofenceKind.PARKING and not self.max_minutes > 0:
-            raise GeofenceError(f"parking limit {self.geofence_id}: minutes must be positive")
+            raise GeofenceError(f"parking limit {self.geofence_id}: minutes must be positive", "parking_minutes")
         for ring in self.rings:
             if len(ring) < 3:
-                raise GeofenceError(f"geofence {self.geofence_id}: a ring needs 3+ points")
+                raise GeofenceError(f"geofence {self.geofence_id}: a ring needs 3+ points", "ring_too_small")
         for lon, lat in [p for ring in self.rings for p in ring] + list(self.line):
             if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180
                     and -90 <= lat <= 90):
-                raise GeofenceError(f"geofence {self.geofence_id}: bad point ({lon}, {lat})")
+                raise GeofenceError(f"geofence {self.geofence_id}: bad point ({lon}, {lat})", "bad_point",
+                                    lon=lon, lat=lat)
         if self.rings:
             object.__setattr__(self, "bbox", _bbox(p for ring in self.rings for p in ring))
 
@@ -224,7 +229,8 @@ class Geofence:
         try:
             kind = GeofenceKind(data["kind"])
         except (KeyError, ValueError) as exc:
-            raise GeofenceError(f"unknown geofence kind {data.get('kind')!r}") from exc
+            raise GeofenceError(f"unknown geofence kind {data.get('kind')!r}", "bad_geofence_kind",
+                                kind=str(data.get("kind"))) from exc
         geometry = data.get("geometry") or None
         rings: list[tuple[tuple[float, float], ...]] = []
         line: tuple[tuple[float, float], ...] = ()
@@ -240,20 +246,20 @@ class Geofence:
                     rings += [tuple((float(x), float(y)) for x, y in ring)
                               for polygon in coords for ring in polygon]
                 else:
-                    raise GeofenceError(f"geometry type {gtype!r} is not a line or an area")
+                    raise GeofenceError(f"geometry type {gtype!r} is not a line or an area", "bad_geometry")
             except (TypeError, ValueError) as exc:
                 if isinstance(exc, GeofenceError):
                     raise
-                raise GeofenceError(f"malformed {gtype} coordinates") from exc
+                raise GeofenceError(f"malformed {gtype} coordinates", "bad_geometry") from exc
         for code in data.get("cell_codes") or []:
             ring = (cell_rings or {}).get(code)
             if ring is None:
-                raise GeofenceError(f"no such cell {code}")
+                raise GeofenceError(f"no such cell {code}", "no_such_cell", cell_code=code)
             rings.append(tuple((float(x), float(y)) for x, y in ring))
         if kind is GeofenceKind.CORRIDOR and rings:
-            raise GeofenceError("a corridor is a line, not an area")
+            raise GeofenceError("a corridor is a line, not an area", "corridor_is_line")
         if kind is not GeofenceKind.CORRIDOR and line:
-            raise GeofenceError(f"a {kind.value} rule needs an area, not a line")
+            raise GeofenceError(f"a {kind.value} rule needs an area, not a line", "area_needed")
         return cls(
             geofence_id=str(data["geofence_id"]), kind=kind, name=str(data.get("name") or ""),
             rings=tuple(rings), line=line, width_m=float(data.get("width_m") or 0.0),

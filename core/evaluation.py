@@ -34,12 +34,16 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.problems import CodedError
 from core.timeutil import CST, from_iso
 
 
-class EvaluationError(ValueError):
+class EvaluationError(CodedError, ValueError):
     """Figures or settings that cannot be evaluated (negative counts, more
-    closed than due, a weight that is not a number...)."""
+    closed than due, a weight that is not a number...); ``code`` says
+    which, for the operator."""
+
+    default_code = "bad_figures"
 
 
 # ---- periods -------------------------------------------------------------------
@@ -127,11 +131,11 @@ class Weights:
         values = (self.on_time_handling, self.closure, self.rework)
         for name, value in zip(("on_time_handling", "closure", "rework"), values, strict=True):
             if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-                raise EvaluationError(f"weight {name} must be a number, not {value!r}")
+                raise EvaluationError(f"weight {name} must be a number, not {value!r}", "bad_weight", name=name)
             if value < 0:
-                raise EvaluationError(f"weight {name} cannot be negative ({value})")
+                raise EvaluationError(f"weight {name} cannot be negative ({value})", "bad_weight", name=name)
         if sum(values) <= 0:
-            raise EvaluationError("at least one weight must be positive")
+            raise EvaluationError("at least one weight must be positive", "no_weight")
 
     @property
     def total(self) -> float:

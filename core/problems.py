@@ -40,3 +40,34 @@ class ProblemError(Exception):
     @property
     def params(self) -> Mapping[str, Any]:
         return self.problem.params
+
+
+class CodedError(Exception):
+    """An error of the rules or the store whose ``code`` (with ``params``)
+    says what went wrong for the operator (the views translate it by code)
+    and whose message is English, for the log.  ``raise X("message")``
+    gives the class's ``default_code``; ``raise X("message", "code",
+    key=value)`` a precise one."""
+
+    default_code = "failed"
+
+    def __init__(self, message: str = "", code: str | None = None, **params: Any):
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.message = message
+        self.params = params
+
+
+def problem_of(exc: BaseException) -> Problem:
+    """The ``Problem`` an exception stands for, so a view can say any failure
+    by code: a ``ProblemError``'s own; for the rules' refusals that carry a
+    ``code`` (``CommandRejected``, ``AttachmentError``, ``GeofenceError``,
+    the store's errors...) one built from it; anything else is
+    "unexpected" (its English text stays in ``message``, for the log)."""
+    if isinstance(exc, ProblemError):
+        return exc.problem
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and code:
+        params = getattr(exc, "params", None)
+        return Problem(code, str(exc), dict(params) if isinstance(params, Mapping) else {})
+    return Problem("unexpected", f"{type(exc).__name__}: {exc}", {"kind": type(exc).__name__})

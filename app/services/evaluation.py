@@ -36,6 +36,7 @@ from core.evaluation import (
     evaluate,
     facts_from_row,
 )
+from core.problems import CodedError
 from core.timeutil import CST, now_cst, to_iso
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,11 @@ _KINDS = {"dispatch": CommandKind.DISPATCH.value, "handled": CommandKind.REPORT_
           "escalate": CommandKind.ESCALATE.value, "register": CommandKind.REGISTER.value}
 
 
-class ExportError(Exception):
-    """An export could not be written (nothing was left half-written)."""
+class ExportError(CodedError):
+    """An export could not be written (nothing was left half-written);
+    ``code`` says why, for the operator."""
+
+    default_code = "cannot_write"
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ class EvaluationService:
         now = now or now_cst()
         start = datetime.combine(day, datetime.min.time(), CST)
         if start > now:
-            raise EvaluationError(f"{day.isoformat()} has not begun yet")
+            raise EvaluationError(f"{day.isoformat()} has not begun yet", "day_not_begun", day=day.isoformat())
         end = start + timedelta(days=1)
         cutoff = min(end, now)
         open_values = sorted(s.value for s in OPEN_STATUSES)
@@ -248,7 +252,7 @@ def table_rows(result: Evaluation, names: dict[str, str], total_label: str,
 def _atomic_target(path: Path) -> tuple[int, str]:
     directory = path.parent
     if not directory.is_dir():
-        raise ExportError(f"folder {directory} does not exist")
+        raise ExportError(f"folder {directory} does not exist", "no_folder", folder=str(directory))
     return tempfile.mkstemp(prefix=".export-", suffix=path.suffix, dir=directory)
 
 
@@ -268,7 +272,7 @@ def export_csv(path: str | Path, headers: Sequence[str], rows: Sequence[Sequence
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}", "cannot_write", file=str(target)) from exc
     return target
 
 
@@ -301,5 +305,5 @@ def export_xlsx(path: str | Path, headers: Sequence[str], rows: Sequence[Sequenc
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}", "cannot_write", file=str(target)) from exc
     return target

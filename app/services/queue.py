@@ -42,6 +42,7 @@ from app.store.replica import LocalStore
 from app.store.search import SEARCH_TABLE, VOCAB_TABLE
 from core.cases import OPEN_STATUSES, CaseSource, CaseStatus
 from core.categories import CategoryTree
+from core.problems import CodedError
 from core.timeutil import now_iso
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,11 @@ def _verify(text: str) -> str:
     return "(" + " OR ".join(f"instr({f}, :q) > 0" for f in fields) + ")"
 
 
-class QueueError(ValueError):
-    """A queue query that cannot be run (unknown status, malformed code...)."""
+class QueueError(CodedError, ValueError):
+    """A queue query that cannot be run (unknown status, malformed code...);
+    ``code`` says which, for the operator."""
+
+    default_code = "bad_query"
 
 
 def normalize_text(text: str) -> str:
@@ -107,9 +111,11 @@ class QueueQuery:
         if self.status not in _STATUS_CHOICES:
             raise QueueError(f"unknown status filter {self.status!r}")
         if self.category is not None and not _CATEGORY.match(self.category):
-            raise QueueError(f"category filter must be a class (E01) or subclass key (E0102): {self.category!r}")
+            raise QueueError(f"category filter must be a class (E01) or subclass key (E0102): {self.category!r}",
+                             "bad_category_filter", value=self.category)
         if self.street is not None and not _STREET.match(self.street):
-            raise QueueError(f"street filter must be a 9-digit street code: {self.street!r}")
+            raise QueueError(f"street filter must be a 9-digit street code: {self.street!r}", "bad_street_filter",
+                             value=self.street)
         if self.source is not None and self.source not in {s.value for s in CaseSource}:
             raise QueueError(f"unknown case source {self.source!r}")
         if self.department is not None and not (0 < len(self.department) <= 64):
@@ -120,7 +126,7 @@ class QueueQuery:
             raise QueueError("search text must be text")
         text = normalize_text(self.text)
         if len(text) > TEXT_MAX:
-            raise QueueError(f"search text is longer than {TEXT_MAX} characters")
+            raise QueueError(f"search text is longer than {TEXT_MAX} characters", "search_too_long", limit=TEXT_MAX)
         return replace(self, text=text)
 
     @property
@@ -346,7 +352,7 @@ class QueueService:
                 where.append("updated_by = :me")
                 params["me"] = self.operator
             else:
-                raise QueueError("'mine' needs a signed-in user")
+                raise QueueError("'mine' needs a signed-in user", "mine_needs_user")
         return where, params, dims
 
     def _plan(self, conn: Connection, query: QueueQuery, now: str, counting: bool = False) -> _Plan:

@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.cases import Command
+from core.problems import CodedError
 
 
-class StoreError(Exception):
-    """The local store cannot do what was asked (bad data, wrong state)."""
+class StoreError(CodedError):
+    """The local store cannot do what was asked (bad data, wrong state);
+    ``code`` says what, for the operator."""
+
+    default_code = "store_error"
 
 
 

@@ -33,13 +33,15 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from app.store import tables as t
 from app.store.replica import ChangeSummary, LocalStore
 from core.cases import Command, CommandKind, Role
+from core.problems import CodedError
 from core.timeutil import now_iso
 
 STATES = ("pending", "accepted", "rejected", "discarding", "discarded")
 
 
-class LedgerError(Exception):
-    """The decision cannot be taken (no reason, wrong state, unknown command)."""
+class LedgerError(CodedError):
+    """The decision cannot be taken (no reason, wrong state, unknown command);
+    ``code`` says which, for the operator."""
 
 
 @dataclass(frozen=True)
@@ -157,20 +159,21 @@ class OutboxLedger:
         case with it (they could only be rejected without the case)."""
         reason = reason.strip()
         if not reason:
-            raise LedgerError("discarding a command needs a reason")
+            raise LedgerError("discarding a command needs a reason", "reason_required")
         summary = ChangeSummary(outbox=True)
         with self.engine.begin() as conn:
             row = self._row(conn, command_id)
             if row["state"] == "rejected":
                 if row["acknowledged_by"]:
-                    raise LedgerError("this rejection has already been handled")
+                    raise LedgerError("this rejection has already been handled", "already_handled")
                 conn.execute(update(t.outbox).where(t.outbox.c.command_id == command_id).values(
                     acknowledged_by=operator))
                 self._audit(conn, command_id, "discard", reason, operator, workstation)
                 summary.cases.add(row["case_id"])
                 return summary
             if row["state"] != "pending":
-                raise LedgerError(f"a command that is {row['state']} cannot be discarded")
+                raise LedgerError(f"a command that is {row['state']} cannot be discarded", "not_discardable",
+                                  state=row["state"])
             targets = [row]
             if row["kind"] == CommandKind.REGISTER.value:
                 targets += [dict(r) for r in conn.execute(select(t.outbox).where(
@@ -192,9 +195,10 @@ class OutboxLedger:
         with self.engine.begin() as conn:
             row = self._row(conn, command_id)
             if row["state"] != "rejected":
-                raise LedgerError(f"a command that is {row['state']} has no rejection to acknowledge")
+                raise LedgerError(f"a command that is {row['state']} has no rejection to acknowledge",
+                                  "no_rejection", state=row["state"])
             if row["acknowledged_by"]:
-                raise LedgerError("this rejection has already been handled")
+                raise LedgerError("this rejection has already been handled", "already_handled")
             conn.execute(update(t.outbox).where(t.outbox.c.command_id == command_id).values(
                 acknowledged_by=operator))
             self._audit(conn, command_id, "acknowledge", note.strip(), operator, workstation)
@@ -207,9 +211,9 @@ class OutboxLedger:
         nothing) when the rules already refuse it here."""
         entry = self.entry(command_id)
         if entry is None:
-            raise LedgerError(f"no command {command_id} in the outbox")
+            raise LedgerError(f"no command {command_id} in the outbox", "no_such_command")
         if entry.state != "rejected" or entry.acknowledged_by:
-            raise LedgerError("only a rejection nobody has handled can be retried")
+            raise LedgerError("only a rejection nobody has handled can be retried", "not_retryable")
         current = self.store.case(entry.case_id)
         command = Command.new(CommandKind(entry.kind), entry.case_id, dict(entry.payload), operator=operator,
                               workstation=workstation, issued_at=now_iso(),
@@ -305,7 +309,7 @@ class OutboxLedger:
     def _row(conn: Connection, command_id: str) -> dict[str, Any]:
         row = conn.execute(select(t.outbox).where(t.outbox.c.command_id == command_id)).mappings().first()
         if row is None:
-            raise LedgerError(f"no command {command_id} in the outbox")
+            raise LedgerError(f"no command {command_id} in the outbox", "no_such_command")
         return dict(row)
 
     @staticmethod

@@ -36,6 +36,7 @@ from core.alarms import AckNoteError, AlarmKind, Severity, ack_note
 from core.coords import haversine_m_array, wgs84_to_gcj02_array
 from core.geo import lonlat_to_mercator
 from core.positions import FixFlag, VehicleKind
+from core.problems import CodedError
 from core.sla import sla_state
 from core.timeutil import CST, from_iso, now_cst, now_iso, to_iso
 from core.tracks import Hole, Stop, TrackPoint, Trip, holes, stops_and_trips
@@ -57,8 +58,9 @@ DEFAULT_TRAVEL_SPEED_KMH = 20.0
 ROAD_FACTOR = 1.3  # streets are longer than the straight line; a common urban detour ratio
 UNTRUSTED = int(FixFlag.INVALID | FixFlag.ZERO | FixFlag.OUTSIDE_CHINA | FixFlag.IMPOSSIBLE_SPEED)
 
-class AlarmAckError(ValueError):
-    """An acknowledgement that cannot be taken (empty note, unknown alarm)."""
+class AlarmAckError(CodedError, ValueError):
+    """An acknowledgement that cannot be taken (empty note, unknown alarm);
+    ``code`` says which, for the operator."""
 
 
 @dataclass(frozen=True)
@@ -278,12 +280,12 @@ class VehicleStore:
         try:
             note = ack_note(note)  # the server holds the same rule (core/alarms.py)
         except AckNoteError as exc:
-            raise AlarmAckError(str(exc)) from exc
+            raise AlarmAckError(str(exc), exc.code) from exc
         with self.engine.begin() as conn:
             row = conn.execute(select(t.alarms.c.acknowledged_at).where(
                 t.alarms.c.alarm_id == alarm_id)).first()
             if row is None:
-                raise AlarmAckError(f"no such alarm {alarm_id}")
+                raise AlarmAckError(f"no such alarm {alarm_id}", "no_such_alarm")
             if row.acknowledged_at is not None:
                 return ChangeSummary()
             stmt = sqlite_insert(t.alarm_acks).values(

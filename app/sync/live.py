@@ -104,14 +104,22 @@ class VehicleLink:
         return summary
 
     def save_geofence(self, data: dict[str, Any]) -> dict[str, Any]:
-        """POST a geofence; the centre's refusal raises ``ProtocolError``
-        ("geofence_refused", with the server's ``detail``)."""
+        """POST a geofence; the centre's refusal raises ``ProtocolError`` with
+        the code and params of the reply's ``reason`` (the views translate
+        it), or "geofence_refused" with the status when the reply has none
+        (a request the API's validation refused); the English ``detail``
+        goes to the message, for the log."""
         reply = self.client.request("POST", "/api/geofences", accept=REFUSALS, json=data)
         body = self.client.json_body(reply, "POST", "/api/geofences")
         if reply.status_code != 200:
             detail = str(body.get("detail") or f"HTTP {reply.status_code}")
-            raise ProtocolError("geofence_refused", f"geofence refused: {detail}",
-                                detail=detail, status=reply.status_code)
+            reason = body.get("reason")
+            if isinstance(reason, dict) and isinstance(reason.get("code"), str) and reason["code"]:
+                given = reason.get("params")
+                params = {k: v for k, v in given.items() if k not in ("code", "message")} \
+                    if isinstance(given, dict) else {}
+                raise ProtocolError(reason["code"], f"geofence refused: {detail}", **params)
+            raise ProtocolError("geofence_refused", f"geofence refused: {detail}", status=reply.status_code)
         return body
 
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.vehicles import AlarmAckError, VehicleStore
+from app.views.labels import error_text
 from app.views.modal import open_modal
 from app.views.tables import list_table
 
@@ -345,7 +346,7 @@ class AlarmPanel(QWidget):
         try:
             summary = self.vehicles.acknowledge(row["alarm_id"], note, self.operator, self.workstation)
         except AlarmAckError as exc:
-            self.message.setText(self.tr("Not acknowledged: %1").replace("%1", str(exc)))
+            self.message.setText(self.tr("Not acknowledged: %1").replace("%1", error_text(exc)))
             return False
         self.message.clear()
         self.refresh()

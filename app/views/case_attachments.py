@@ -32,6 +32,7 @@ from app.runtime.background import Background
 from app.services.attachments import AttachmentService
 from app.views.case_times import short_time
 from app.views.labels import transfer_error_text
+from core.problems import problem_of
 
 __all__ = ["CaseAttachments"]
 
@@ -182,5 +183,6 @@ class CaseAttachments(QWidget):
                           on_failure=self._transfer_failed, owner=self)
 
     def _transfer_failed(self, exc: BaseException) -> None:
-        code = getattr(exc, "code", "unreachable")
-        self._say(transfer_error_text(str(code), str(getattr(exc, "message", exc))), True)
+        # By code: a transfer's own words, else the general table (never the English text).
+        problem = problem_of(exc)
+        self._say(transfer_error_text(problem.code, problem.message), True)

@@ -172,7 +172,7 @@ def write_duty_report_pdf(report: DutyReport, path: str | Path) -> Path:
     no half-written file."""
     target = Path(path)
     if not target.parent.is_dir():
-        raise ExportError(f"folder {target.parent} does not exist")
+        raise ExportError(f"folder {target.parent} does not exist", "no_folder", folder=str(target.parent))
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".pdf", dir=target.parent)
     os.close(fd)
     writer = QPdfWriter(tmp)
@@ -186,7 +186,7 @@ def write_duty_report_pdf(report: DutyReport, path: str | Path) -> Path:
     del writer  # finishes the file
     if Path(tmp).stat().st_size == 0:
         Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}")
+        raise ExportError(f"cannot write {target}", "cannot_write", file=str(target))
     os.replace(tmp, target)
     return target
 

@@ -52,6 +52,7 @@ from app.services.evaluation import (
     table_rows,
 )
 from app.views.duty_report import write_duty_report_pdf
+from app.views.labels import error_text
 from core.evaluation import (
     Dimension,
     Evaluation,
@@ -332,7 +333,7 @@ class EvaluationWindow(QMainWindow):
 
     def _show_error(self, exc: BaseException) -> None:
         self.message.setStyleSheet("color: #c62828;")
-        self.message.setText(self.tr("Cannot evaluate: %1").replace("%1", str(exc)))
+        self.message.setText(self.tr("Cannot evaluate: %1").replace("%1", error_text(exc)))
 
     # ---- charts ----------------------------------------------------------------
 
@@ -381,14 +382,14 @@ class EvaluationWindow(QMainWindow):
     def export_to(self, path: str | Path) -> Path:
         """Write the table as CSV or XLSX (by the file's suffix)."""
         if self.result is None:
-            raise ExportError(self.tr("Nothing to export yet"))
+            raise ExportError("nothing to export yet", "nothing_to_export")
         target = Path(path)
         rows = self.model.all_rows()
         if target.suffix.lower() == ".xlsx":
             return export_xlsx(target, _headers(), rows, self.result.period.label)
         if target.suffix.lower() == ".csv":
             return export_csv(target, _headers(), rows)
-        raise ExportError(self.tr("Choose a .csv or .xlsx file"))
+        raise ExportError(f"not a .csv or .xlsx file: {target.name}", "bad_export_type")
 
     def report_to(self, path: str | Path, day: date | None = None) -> Path:
         """The daily duty report of ``day`` (the selected day) as a PDF."""

@@ -38,7 +38,7 @@ from app.views.basemap_panel import install as install_map_layers
 from app.views.case_pane import CasePane
 from app.views.command_bar import install as install_case_loop
 from app.views.evaluation_view import install as install_evaluation
-from app.views.labels import reason_text, role_label
+from app.views.labels import error_text, reason_text, role_label
 from app.views.map.canvas import DistrictMapView
 from app.views.modal import open_modal
 from app.views.queue_bar import QueuePanel
@@ -179,11 +179,10 @@ class MainWindow(QMainWindow):
                                             len(summary.rejected)), 10000)
 
     def _show_failure(self, failure: Failure) -> None:
-        """The one place a background failure is shown (translated; the
-        error's own text after it)."""
+        """The one place a background failure is shown: translated, the
+        error said by its code (its English text is in the log)."""
         what = failure.title or self.tr("Background work")
-        text = self.tr("%1 failed: %2").replace("%1", what).replace(
-            "%2", str(failure.error) or type(failure.error).__name__)
+        text = self.tr("%1 failed: %2").replace("%1", what).replace("%2", error_text(failure.error))
         self.status.showMessage(text, 15000)
 
     def _show_progress(self, title: str, done: int, total: int) -> None:

@@ -36,7 +36,7 @@ from app.services.queue import (
     QueueQuery,
     QueueService,
 )
-from app.views.labels import source_label, status_label
+from app.views.labels import error_text, source_label, status_label
 from app.views.queue_model import CaseQueueModel
 from app.views.tables import list_table
 
@@ -208,6 +208,6 @@ class QueuePanel(QWidget):
             self.model.set_query(replace(query, sort=self.model.query.sort,
                                          descending=self.model.query.descending))
         except QueueError as exc:
-            self.bar.show_error(self.tr("Not possible: %1").replace("%1", str(exc)))
+            self.bar.show_error(self.tr("Not possible: %1").replace("%1", error_text(exc)))
             return False
         return True

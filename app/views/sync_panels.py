@@ -27,7 +27,7 @@ from app.store.ledger import LedgerError, OutboxLedger
 from app.store.replica import ChangeSummary
 from app.sync.driver import SyncDriver, SyncStatus
 from app.views.conflicts import ConflictPanel
-from app.views.labels import problem_text, reason_text
+from app.views.labels import error_text, problem_text, reason_text
 from app.views.login_dialog import LoginDialog
 from app.views.modal import open_modal
 from app.views.offline_banner import OfflineBanner
@@ -177,7 +177,7 @@ class SyncPanels(QObject):
             QMessageBox.warning(self.window, self.tr("Cannot retry"), reason_text(exc.to_dict()))
             return None
         except LedgerError as exc:
-            QMessageBox.warning(self.window, self.tr("Cannot retry"), str(exc))
+            QMessageBox.warning(self.window, self.tr("Cannot retry"), error_text(exc))
             return None
         self._done(summary)
         return new_id
@@ -198,7 +198,7 @@ class SyncPanels(QObject):
             summary = self.ledger.discard(command_id, operator=self.desk.operator,
                                           workstation=self.desk.workstation, reason=reason)
         except LedgerError as exc:
-            QMessageBox.warning(self.window, self.tr("Cannot discard"), str(exc))
+            QMessageBox.warning(self.window, self.tr("Cannot discard"), error_text(exc))
             return False
         self._done(summary)
         return True
@@ -208,7 +208,7 @@ class SyncPanels(QObject):
             summary = self.ledger.acknowledge(command_id, operator=self.desk.operator,
                                               workstation=self.desk.workstation)
         except LedgerError as exc:
-            QMessageBox.warning(self.window, self.tr("Cannot acknowledge"), str(exc))
+            QMessageBox.warning(self.window, self.tr("Cannot acknowledge"), error_text(exc))
             return False
         self._done(summary)
         return True

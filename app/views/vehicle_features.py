@@ -30,7 +30,7 @@ from app.store.vehicles import UNTRUSTED, ReplayData, VehicleStore, geofence_ove
 from app.sync.live import VehicleDriver
 from app.views.alarm_panel import AlarmPanel
 from app.views.geofence_dialog import GeofenceDialog
-from app.views.labels import problem_text
+from app.views.labels import error_text, problem_text
 from app.views.map.canvas import MapSelection
 from app.views.map.drawing import GeofenceDrawing
 from app.views.map.track_layer import TrackOverlay
@@ -38,7 +38,7 @@ from app.views.replay_panel import ReplayWindow
 from app.views.tables import list_table
 from app.views.vehicle_list import VehicleListModel
 from core.geofence_shapes import GeofenceDraft, Shape
-from core.problems import Problem, ProblemError
+from core.problems import Problem, problem_of
 from core.timeutil import now_cst, to_iso
 
 LIVE_TRACK = timedelta(minutes=30)  # how much of the chosen vehicle's way the live map shows
@@ -292,13 +292,10 @@ class VehicleFeatures(QObject):
             return
 
         def failed(exc: BaseException) -> None:
-            problem = exc.problem if isinstance(exc, ProblemError) else Problem("unexpected", str(exc))
-            if problem.code in ("unreachable", "timeout"):
-                on_error("unreachable", problem_text(problem))
-            elif problem.code == "geofence_refused":  # the dialog words the refusal around the detail
-                on_error("refused", str(problem.params.get("detail", "")))
-            else:
-                on_error("refused", problem_text(problem))
+            # Said by the refusal's code (the server's reason), never its English detail.
+            problem = problem_of(exc)
+            on_error("unreachable" if problem.code in ("unreachable", "timeout") else "refused",
+                     problem_text(problem))
 
         self.link_driver.worker.submit(self.link_driver.link.save_geofence, payload,
                                        on_done=on_done, on_error=failed)
@@ -391,7 +388,7 @@ class VehicleFeatures(QObject):
             # On the replay lane's own store; a failure is said in the replay window.
             self.window.runner.query(lambda store: VehicleStore(store).replay_data(start, end),
                                      lambda data: done(data, problem), lane="replay",
-                                     title=self.tr("Replay"), on_failure=lambda exc: done(None, str(exc)),
+                                     title=self.tr("Replay"), on_failure=lambda exc: done(None, error_text(exc)),
                                      owner=self.replay)
 
         if self.link_driver is None:

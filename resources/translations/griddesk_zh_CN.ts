@@ -2024,6 +2024,162 @@
         <source>Unexpected error (see the log)</source>
         <translation>意外错误（详见日志）</translation>
     </message>
+    <message>
+        <source>Define geofences</source>
+        <translation>定义电子围栏</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer is not what this client expects</source>
+        <translation>服务器的应答不符合本客户端的要求</translation>
+    </message>
+    <message>
+        <source>The server could not do it</source>
+        <translation>服务器未能完成该操作</translation>
+    </message>
+    <message>
+        <source>Your role may not do this</source>
+        <translation>您的角色无权执行此操作</translation>
+    </message>
+    <message>
+        <source>The operation did not complete (error code {code})</source>
+        <translation>操作未完成（错误代码：{code}）</translation>
+    </message>
+    <message>
+        <source>The operation did not complete</source>
+        <translation>操作未完成</translation>
+    </message>
+    <message>
+        <source>the centre did not accept the request (error {status})</source>
+        <translation>指挥中心未接受该请求（错误 {status}）</translation>
+    </message>
+    <message>
+        <source>the geofence is not valid</source>
+        <translation>电子围栏无效</translation>
+    </message>
+    <message>
+        <source>a geofence needs a name</source>
+        <translation>电子围栏需要名称</translation>
+    </message>
+    <message>
+        <source>the kind of geofence is not known</source>
+        <translation>电子围栏类型未知</translation>
+    </message>
+    <message>
+        <source>a corridor needs a route of two or more points</source>
+        <translation>线路走廊需要由两个或更多点组成的路线</translation>
+    </message>
+    <message>
+        <source>a corridor needs a width above 0 m</source>
+        <translation>线路走廊的宽度须大于 0 米</translation>
+    </message>
+    <message>
+        <source>a corridor is a route, not an area</source>
+        <translation>线路走廊是一条路线，而不是区域</translation>
+    </message>
+    <message>
+        <source>this kind of geofence needs an area</source>
+        <translation>此类电子围栏需要一个区域</translation>
+    </message>
+    <message>
+        <source>a parking limit needs more than 0 minutes</source>
+        <translation>停车时限须大于 0 分钟</translation>
+    </message>
+    <message>
+        <source>an area needs three or more points</source>
+        <translation>区域需要三个或更多点</translation>
+    </message>
+    <message>
+        <source>a point is not a valid place ({lon}, {lat})</source>
+        <translation>有一个点不是有效位置（{lon}, {lat}）</translation>
+    </message>
+    <message>
+        <source>the shape of the geofence is not valid</source>
+        <translation>电子围栏的形状无效</translation>
+    </message>
+    <message>
+        <source>This rejection has already been handled</source>
+        <translation>该驳回已被处理</translation>
+    </message>
+    <message>
+        <source>This command can no longer be discarded</source>
+        <translation>该指令已无法作废</translation>
+    </message>
+    <message>
+        <source>This command has no rejection to acknowledge</source>
+        <translation>该指令没有可确认的驳回</translation>
+    </message>
+    <message>
+        <source>The command is not in the outbox</source>
+        <translation>发件箱中没有该指令</translation>
+    </message>
+    <message>
+        <source>Only a rejection nobody has handled can be retried</source>
+        <translation>只有尚未处理的驳回才能重试</translation>
+    </message>
+    <message>
+        <source>The note is too long</source>
+        <translation>备注过长</translation>
+    </message>
+    <message>
+        <source>This workstation does not know that alarm</source>
+        <translation>本工作站没有该报警</translation>
+    </message>
+    <message>
+        <source>The filter is not valid</source>
+        <translation>筛选条件无效</translation>
+    </message>
+    <message>
+        <source>Not a category: {value} (use a class such as E01 or a subclass such as E0102)</source>
+        <translation>不是有效的类别：{value}（请使用大类如 E01 或小类如 E0102）</translation>
+    </message>
+    <message>
+        <source>Not a street: {value} (a street code has 9 digits)</source>
+        <translation>不是有效的街道：{value}（街道代码为 9 位数字）</translation>
+    </message>
+    <message>
+        <source>The search text is longer than {limit} characters</source>
+        <translation>搜索文字超过 {limit} 个字符</translation>
+    </message>
+    <message>
+        <source>“Mine” needs a signed-in operator</source>
+        <translation>“我的”需要已登录的操作员</translation>
+    </message>
+    <message>
+        <source>The figures cannot be evaluated</source>
+        <translation>无法对这些数据进行考核</translation>
+    </message>
+    <message>
+        <source>A weight must be a number of 0 or more</source>
+        <translation>权重必须是大于或等于 0 的数字</translation>
+    </message>
+    <message>
+        <source>At least one weight must be above 0</source>
+        <translation>至少要有一项权重大于 0</translation>
+    </message>
+    <message>
+        <source>{day} has not begun yet</source>
+        <translation>{day} 尚未开始</translation>
+    </message>
+    <message>
+        <source>The file cannot be written: {file}</source>
+        <translation>无法写入文件：{file}</translation>
+    </message>
+    <message>
+        <source>The folder does not exist: {folder}</source>
+        <translation>文件夹不存在：{folder}</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet</source>
+        <translation>尚无可导出的数据</translation>
+    </message>
+    <message>
+        <source>Choose a .csv or .xlsx file</source>
+        <translation>请选择 .csv 或 .xlsx 文件</translation>
+    </message>
+    <message>
+        <source>The local store cannot do this</source>
+        <translation>本地数据库无法执行此操作</translation>
+    </message>
 </context>
 <context>
     <name>LoginDialog</name>

@@ -36,6 +36,7 @@ from core.tracks import TrackPoint, holes, stops_and_trips
 from server.api.sync_health import WAIT_MAX_S
 from server.storage import ServerStore
 from server.storage.alarms import ALARM_NOTE_MAX
+from server.storage.errors import FORBIDDEN, INVALID, StorageError
 from server.storage.positions import POSITION_PAGE_MAX
 
 TRACK_SPAN_MAX = timedelta(days=7)
@@ -188,12 +189,14 @@ def vehicles_router(store: ServerStore, current_user: Callable[..., dict[str, An
 
     @router.post("/api/geofences")
     def save_geofence(user: User, body: GeofenceIn) -> dict[str, Any]:
+        # Refusals carry a reason code (errors.py's shape) the workstation translates.
         if user["role"] not in GEOFENCE_ROLES:
-            raise HTTPException(403, f"a {user['role']} may not define geofences")
+            raise StorageError(FORBIDDEN, "role_forbidden", f"a {user['role']} may not define geofences",
+                               {"role": user["role"], "action": "define_geofence"})
         try:
             row = store.geofences.save(body.model_dump(), user["username"])
         except GeofenceError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise StorageError(INVALID, exc.code, str(exc), exc.params) from exc
         return {"geofence": row, "server_time": now_iso()}
 
     return router

@@ -66,7 +66,7 @@ class Geofences:
         geofence_id = str(data.get("geofence_id") or uuid.uuid4())
         name = str(data.get("name") or "").strip()
         if not name:
-            raise GeofenceError("a geofence needs a name")
+            raise GeofenceError("a geofence needs a name", "geofence_name")
         row: dict[str, Any] = {"geofence_id": geofence_id, "name": name, "kind": data.get("kind"),
                "geometry": json.dumps(data["geometry"]) if data.get("geometry") else None,
                "width_m": float(data.get("width_m") or 0.0),
@@ -76,7 +76,7 @@ class Geofences:
         for key in _JSON_LIST_COLUMNS:
             value = data.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise GeofenceError(f"{key} must be a list of strings")
+                raise GeofenceError(f"{key} must be a list of strings", "bad_geofence", field=key)
             row[key] = json.dumps(value)
         with self.feed.writing() as conn:
             geofence_from_row(row, _cell_rings(conn, json.loads(str(row["cell_codes"]))))  # validates

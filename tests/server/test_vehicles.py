@@ -125,12 +125,19 @@ def test_geofences_raise_alarms_that_wait_for_a_note(server):
                     [BASE_LON, BASE_LAT + DLAT / 2], [BASE_LON + 2 * DLON, BASE_LAT + DLAT / 2]]},
                 "vehicle_kinds": ["sweeper"]}
     # only leaders define rules, and a bad rule is refused with a reason
-    assert api(server, "POST", "/api/geofences", token, json=corridor).status_code == 403
+    # (the reason's code is what a workstation translates; the detail is for logs)
+    refused = api(server, "POST", "/api/geofences", token, json=corridor)
+    assert refused.status_code == 403
+    assert refused.json()["reason"]["code"] == "role_forbidden"
+    assert refused.json()["reason"]["params"] == {"role": "dispatcher", "action": "define_geofence"}
     bad = api(server, "POST", "/api/geofences", leader, json={**corridor, "width_m": 0})
     assert bad.status_code == 422 and "half-width" in bad.json()["detail"]
+    assert bad.json()["reason"]["code"] == "corridor_width"
     bad = api(server, "POST", "/api/geofences", leader, json={
         "name": "x", "kind": "forbidden", "cell_codes": ["110101999999999"]})
     assert bad.status_code == 422 and "no such cell" in bad.json()["detail"]
+    assert bad.json()["reason"] == {"code": "no_such_cell", "message": "no such cell 110101999999999",
+                                    "params": {"cell_code": "110101999999999"}}
     assert api(server, "GET", "/api/geofences", token).json()["geofences"] == []
     assert api(server, "POST", "/api/geofences", leader, json=corridor).status_code == 200
     school = {"name": "school gate", "kind": "forbidden", "cell_codes": ["110101001001004"]}

@@ -234,8 +234,9 @@ def test_a_dispatcher_is_refused_by_the_centre_and_nothing_is_stored(qapp, qtbot
             assert dialog.requests == 1
             await until(lambda: not dialog.saving, 15)
             assert dialog.isVisible() and dialog.save_button.isEnabled()
-            assert dialog.problem.text() == ("The centre refused the geofence: a dispatcher may "
-                                             "not define geofences. Nothing was saved.")
+            # Said by the server's reason code (role_forbidden), not its English detail.
+            assert dialog.problem.text() == ("The centre refused the geofence: A Dispatcher may "
+                                             "not Define geofences. Nothing was saved.")
             assert await asyncio.to_thread(server_geofences, sqlite_server.url) == []
             # A sync round later the workstation has no geofence either.
             rounds = session.driver.rounds
@@ -249,7 +250,7 @@ def test_a_dispatcher_is_refused_by_the_centre_and_nothing_is_stored(qapp, qtbot
             dialog.reject()
             assert features.geofence_dialog is None
             await until(lambda: "refused" in window.status.currentMessage(), 15)
-            assert "dispatcher may not define geofences" in window.status.currentMessage()
+            assert "A Dispatcher may not Define geofences" in window.status.currentMessage()
 
             # The centre goes away: the dialog says so, and again nothing is kept.
             features.area_geofence_action.trigger()
