@@ -198,8 +198,10 @@ class ClientSession:
             self._services.vehicles.start()
 
     async def close(self) -> None:
+        # The writers stop first: a sync round still delivering its summary
+        # would have the views ask a closed background runner for a re-read.
+        await self.driver.stop()
         if self._services is not None:
             await self._services.close()
-        await self.driver.stop()
         self.client.close()
         self.store.close()

@@ -101,6 +101,8 @@ class SyncDriver(QObject):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self.engine.cancel_watch()  # a long-poll in flight ends now, not in 20 s
+        if self._watch is not None and not self._watch.done():
+            self._watch.cancel()  # its answer is not wanted: no task is left pending at exit
         self.watch_worker.shutdown(wait=False)  # and the UI thread never waits for it
         await self.worker.run(self.engine.close)
         self.worker.shutdown()
