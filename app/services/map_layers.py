@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -108,7 +110,13 @@ def cell_layer(store: LocalStore) -> CellLayerData:
                                   np.maximum.reduceat(lonlat[:, 0], first), np.maximum.reduceat(lonlat[:, 1], first)])
     else:
         bboxes = np.zeros((0, 4))
-    return CellLayerData(codes, xy, start, CellIndex(pairs, bboxes=bboxes))
+    # The index keeps each ring as a view into ``lonlat``, not as the parsed
+    # lists: 360k small lists kept alive would be walked by every collection of
+    # Python's cyclic collector on the UI thread (73 ms at the first, at startup).
+    # (An (N, 2) array indexes like a sequence of points, which is all the index asks.)
+    views = cast(list[Sequence[Sequence[float]]],
+                 [lonlat[a:b] for a, b in zip(start[:-1].tolist(), start[1:].tolist(), strict=True)])
+    return CellLayerData(codes, xy, start, CellIndex(zip(codes, views, strict=True), bboxes=bboxes))
 
 
 def _flat_points(rings: list[list[list[float]]], total: int) -> np.ndarray:
