@@ -17,8 +17,9 @@ earlier start of the day would; see ``client_env``)::
 
 The client signs in **online** (the server is up; the store is complete, so
 the first sync round, started as the window opens, finds nothing new) and
-prints one JSON line once the map and the queue, holding its first rows,
-have painted (main.py ``_report_usable``).  Figures (medians):
+prints one JSON line once the map, rendered with every cell (they arrive
+from the map lane after the window shows), and the queue, holding its
+first rows, have painted (main.py ``_report_usable``).  Figures (medians):
 
 - ``cold_start_to_usable_ms``: from just before ``Popen`` (the epoch time
   noted here) to the epoch time the client printed: interpreter start,
@@ -200,7 +201,8 @@ def run(argv: list[str]) -> int:
             server.stop()
     for i, report in enumerate(reports, start=1):
         _log(f"startup: run {i}: {report['cold_start_ms']:.0f} ms to usable, {report['rss_mb']:.0f} MB, "
-             f"{report['queue_rows']} queue rows loaded; exited {report['exit_s']:.1f} s later")
+             f"{report['queue_rows']} queue rows loaded, {report['cells_drawn']} cells drawn; "
+             f"exited {report['exit_s']:.1f} s later")
     _log(f"startup: a bare `python -c pass` starts and exits in {_bare_python_ms():.0f} ms")
     cold = statistics.median(r["cold_start_ms"] for r in reports)
     emit(NAME, "cold_start_to_usable_ms", cold, "ms")

@@ -423,7 +423,11 @@ class CellIndex:
     # pass over all bounding boxes, which is cheaper than visiting buckets.
     _BOX_BUCKET_LIMIT = 512
 
-    def __init__(self, cells: Iterable[tuple[str, Sequence[Sequence[float]]]]):
+    def __init__(self, cells: Iterable[tuple[str, Sequence[Sequence[float]]]], *,
+                 bboxes: np.ndarray | None = None):
+        """``bboxes``: each ring's (min_lon, min_lat, max_lon, max_lat), when the
+        caller has them from its own flat array already (the map's cell layer):
+        computing them again is most of the build."""
         pairs = list(cells)
         self._codes = [str(code) for code, _ring in pairs]
         self._rings = [ring for _code, ring in pairs]
@@ -436,7 +440,12 @@ class CellIndex:
             self._origin = (0.0, 0.0)
             self._dims = (0, 0)
             return
-        self._bbox = _ring_bboxes(self._rings)
+        if bboxes is None:
+            self._bbox = _ring_bboxes(self._rings)
+        else:
+            self._bbox = np.asarray(bboxes, dtype=float)
+            if self._bbox.shape != (n, 4):
+                raise ValueError(f"bboxes: expected shape ({n}, 4), got {self._bbox.shape}")
         extent = np.maximum(self._bbox[:, 2] - self._bbox[:, 0], self._bbox[:, 3] - self._bbox[:, 1])
         size = 2.0 * float(np.median(extent))
         min_x, min_y = float(self._bbox[:, 0].min()), float(self._bbox[:, 1].min())

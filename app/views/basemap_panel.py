@@ -144,7 +144,7 @@ class MapLayersBar(QToolBar):
 
 def install(window: QMainWindow) -> MapLayersBar:
     """Give a main window (with ``map``, ``store`` and ``status``) its map layer bar."""
-    controller = MapLayersController(window.map, window.store, parent=window,  # type: ignore[attr-defined]
+    controller = MapLayersController(window.map, window.runner, parent=window,  # type: ignore[attr-defined]
                                      opener=window.services.open_basemap)  # type: ignore[attr-defined]
     controller.message.connect(lambda text: window.status.showMessage(text, 10000))  # type: ignore[attr-defined]
     bar = MapLayersBar(controller, window)

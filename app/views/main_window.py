@@ -4,8 +4,8 @@ Built from ONE ``ClientServices`` (app/session.py, the composition root):
 every view takes what it needs from it and builds no network client, worker
 or store of its own.  Reads come from the UI's own ``LocalStore`` (fast,
 paged, sorted in SQL),
-the map's case and vehicle layers from the background runner
-(app/runtime/background.py); actions go through ``CaseDesk``; sync runs in
+the map's cell, case and vehicle layers from the background runner
+(app/runtime/background.py: the window shows before the cells arrive); actions go through ``CaseDesk``; sync runs in
 the ``SyncDriver``.  Every change reaches the views by the change bus
 (app/runtime/bus.py): each view subscribes and refreshes what the summary
 names; nothing here fans a change out by hand.  Dialogs are opened
@@ -53,6 +53,7 @@ from core.timeutil import now_iso
 class MainWindow(QMainWindow):
     caseRegistered = Signal(str)  # a case registered from this window (its id)
     casesShown = Signal()  # the map's case layer was updated from the store
+    cellsShown = Signal()  # the map's cells were (re)built from the store and handed to the map
 
     def __init__(self, services: ClientServices, parent: QWidget | None = None):
         super().__init__(parent)
@@ -105,6 +106,9 @@ class MainWindow(QMainWindow):
         self.status.rejectionsClicked.connect(self.rejections_dock.show)
 
         self._cells: mapdata.CellLayerData | None = None
+        self._cells_job = 0  # the map lane's read of the cells under way, if any
+        # The outline now (one row: the view fits to it); the 59k cells from the
+        # map lane, so the window, its queue and its cases show meanwhile.
         self.reload_static_layers()
         self.refresh_cases_layer()
         self.refresh_vehicles()
@@ -193,9 +197,31 @@ class MainWindow(QMainWindow):
             self.status.showMessage(self.tr("%1: done").replace("%1", title), 3000)
 
     def reload_static_layers(self) -> None:
+        """The district outline (one row, read here) and the cells, built on
+        the map lane (one read, vectorised: app/services/map_layers.py) and
+        handed to the map when they arrive."""
         self.map.set_outline(mapdata.district_outline(self.store))
-        self._cells = mapdata.cell_layer(self.store)
-        self.map.set_cells(self._cells.rings, self._cells.codes)
+        job = 0
+
+        def arrived(layer: mapdata.CellLayerData) -> None:
+            if self._cells_job == job:  # not built here meanwhile (cell_at_point)
+                self._show_cells(layer)
+
+        job = self._cells_job = self.runner.query(mapdata.cell_layer, arrived, lane="map", key="map-cells",
+                                                  title=self.tr("Reading the grid cells"), owner=self)
+
+    def cells_loaded(self) -> bool:
+        """Whether the map has been given the store's cells (the probe in main.py waits for it)."""
+        return self._cells is not None
+
+    def _show_cells(self, layer: mapdata.CellLayerData) -> None:
+        self._cells_job = 0
+        self._cells = layer
+        self.map.set_packed_cells(layer.xy, layer.start, layer.codes)
+        layers = getattr(self, "map_layers", None)
+        if layers is not None:  # new cells clear the choropleth: count it again for them
+            layers.controller.refresh_figure()
+        self.cellsShown.emit()
 
     def refresh_cases_layer(self, summary: ChangeSummary | None = None) -> None:
         """Re-read the case points, on the map lane: only the cases
@@ -293,7 +319,12 @@ class MainWindow(QMainWindow):
 
     def cell_at_point(self, lon: float, lat: float) -> str | None:
         """The grid cell at a point; None, said in the status bar, outside every cell."""
-        cell_code = self._cells.index.cell_at(lon, lat) if self._cells else None
+        if self._cells is None:
+            # Asked before the map lane has brought the cells (a click in the
+            # first moments): build them here, once, rather than answer wrongly.
+            self._show_cells(mapdata.cell_layer(self.store))
+        assert self._cells is not None
+        cell_code = self._cells.index.cell_at(lon, lat)
         if cell_code is None:
             self.status.showMessage(self.tr("That point is not in any grid cell of the district"), 5000)
         return cell_code

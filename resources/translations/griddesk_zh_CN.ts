@@ -2266,6 +2266,10 @@
         <translation>读取车辆位置</translation>
     </message>
     <message>
+        <source>Reading the grid cells</source>
+        <translation>读取单元网格</translation>
+    </message>
+    <message>
         <location filename="../../app/views/main_window.py" line="45"/>
         <source>GridDesk — District Command Centre</source>
         <translation>网格指挥台 — 区城市管理指挥中心</translation>
@@ -2465,6 +2469,14 @@
 </context>
 <context>
     <name>MapLayersController</name>
+    <message>
+        <source>Counting the map's figure</source>
+        <translation>统计地图分级指标</translation>
+    </message>
+    <message>
+        <source>Reading the vehicles in alarm</source>
+        <translation>读取报警车辆</translation>
+    </message>
     <message>
         <location filename="../../app/map/controller.py" line="107"/>
         <source>The saved basemap is no longer available</source>

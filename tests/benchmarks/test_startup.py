@@ -36,6 +36,7 @@ def test_probe_reports_when_the_window_is_usable_and_the_client_exits(sqlite_ser
     before = time.time()
     report = start_client(sqlite_server.url, store, client_env(tmp_path / "pycache"), timeout=60)
     assert report["queue_rows"] == 3  # the three open cases, first page in the queue
+    assert report["cells_drawn"] == 4  # the small world's cells, drawn before "usable"
     assert before < report["usable_at"] < time.time()
     assert 0 < report["cold_start_ms"] < 60_000
     assert 30 < report["rss_mb"] < 4000  # Qt and the app loaded, not a stray figure

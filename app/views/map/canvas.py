@@ -46,7 +46,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.views.map.composite import StaticScene, TileImages
-from app.views.map.geometry import pack_rings
+from app.views.map.geometry import Rings, pack_flat, pack_rings
 from app.views.map.overlays import (
     Attribution,
     SelectionBand,
@@ -245,7 +245,20 @@ class DistrictMapView(QWidget):
             raise ValueError(f"set_cells: {len(rings)} cells but {len(codes)} codes")
         if len(set(codes)) != len(codes):
             raise ValueError("set_cells: duplicate cell codes")
-        packed = pack_rings(rings, "cell")
+        self._show_cells(pack_rings(rings, "cell"), codes)
+
+    def set_packed_cells(self, xy: np.ndarray, start: np.ndarray, codes: Sequence[str]) -> None:
+        """Cells given packed, one ring each: ring i is ``xy[start[i]:start[i + 1]]``
+        (app/services/map_layers.py ``CellLayerData``).  Otherwise ``set_cells``:
+        the same picture, the same checks, without a Python step per ring."""
+        codes = [str(c) for c in codes]
+        if len(codes) != len(start) - 1:
+            raise ValueError(f"set_cells: {len(start) - 1} cells but {len(codes)} codes")
+        if len(set(codes)) != len(codes):
+            raise ValueError("set_cells: duplicate cell codes")
+        self._show_cells(pack_flat(xy, start, "cell"), codes)
+
+    def _show_cells(self, packed: Rings, codes: list[str]) -> None:
         self._scene.set_cells(packed, codes)
         self._code_index = {c: i for i, c in enumerate(codes)}
         self._static.select_path(None)
@@ -470,6 +483,11 @@ class DistrictMapView(QWidget):
     def full_renders(self) -> int:
         """How many times the whole view's static picture has been rendered."""
         return self._static.full_renders
+
+    def rendered_cells(self) -> int:
+        """How many cells the scene held when the whole view's static picture
+        was last rendered (0 before the cells have been drawn once)."""
+        return self._static.rendered_cells
 
     def render_stats(self):
         """Counters of the static renderer (app/views/map/composite.py RenderStats)."""

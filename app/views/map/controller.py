@@ -4,12 +4,15 @@
 map view.  It opens the chosen basemap (app/runtime/basemaps.py) and hands the
 view a ``TileProvider``; it counts the chosen figure per cell
 (app/store/figures.py) and shades the cells; it puts vehicles in alarm on the
-alarm layer.  Problems (a missing or damaged MBTiles file, a tile server
+alarm layer.  Both reads are queries on the background runner's "map" lane
+(its own store connection); a change re-reads only what its summary names
+(cases for the figure, positions and alarms for the rings).  Problems (a missing or damaged MBTiles file, a tile server
 that refuses the key) become one translated sentence on ``message``: the
 main window shows it in the status bar and the map keeps working without
 the basemap.
 
-Threading: GUI thread.  Tiles load on the provider's workers.
+Threading: GUI thread.  Tiles load on the provider's workers; the figure
+and the alarm rings are read on the "map" lane and shown here.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Protocol
 import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 
+from app.runtime.background import Background
 from app.runtime.basemaps import (
     NONE,
     BasemapChoice,
@@ -33,7 +37,7 @@ from app.runtime.basemaps import (
 from app.services import map_layers as mapdata
 from app.store.figures import FIGURES, cell_figure
 from app.store.mbtiles import MBTilesError, MBTilesFile
-from app.store.replica import ChangeSummary, LocalStore
+from app.store.replica import ChangeSummary
 from app.views.map.tiles import TileProvider, TileSourceError
 from core.tiles import Datum
 from core.timeutil import now_iso
@@ -60,11 +64,13 @@ class MapCanvas(Protocol):
 class MapLayersController(QObject):
     message = Signal(str)  # a translated sentence for the status bar
     changed = Signal()  # the choices, the current basemap or figure changed
+    figureShown = Signal()  # a figure read on the map lane was put on the cells (or cleared)
+    alarmsShown = Signal()  # the alarm rings read on the map lane were put on the map
 
     def __init__(
         self,
         view: MapCanvas,
-        store: LocalStore,
+        runner: Background,
         settings: MapSettings | None = None,
         cache_path: Path | None = None,
         workers: int = 2,
@@ -76,7 +82,7 @@ class MapLayersController(QObject):
         super().__init__(parent)
         self._open = opener
         self.view = view
-        self.store = store
+        self.runner = runner
         self.settings = settings or MapSettings()
         if cache_path is None:
             base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
@@ -86,6 +92,7 @@ class MapLayersController(QObject):
         self._provider: TileProvider | None = None
         self._current = NONE
         self._figure = ""
+        self._figure_job = 0  # the figure's read under way on the map lane, if any
 
     # --- choices
 
@@ -192,22 +199,41 @@ class MapLayersController(QObject):
         self.changed.emit()
 
     def refresh_figure(self) -> None:
+        """Count the chosen figure for the map's cells on the map lane, then shade them."""
         codes = self.view.cell_codes()
-        if not self._figure or not codes:
+        figure = self._figure
+        if not figure or not codes:
+            self._figure_job = 0  # an answer still on its way is for a figure no longer shown
             self.view.set_cell_fill(None)
+            self.figureShown.emit()
             return
-        values = cell_figure(self.store, self._figure, codes, now_iso())
-        # Zero is "nothing here": unshaded, so the cells that need attention stand out.
-        values[values == 0] = np.nan
-        self.view.set_cell_fill(values, vmin=0.0, label=self.figure_label(self._figure))
+        now = now_iso()
+
+        def shown(values: np.ndarray) -> None:
+            if self._figure_job != job or self.view.cell_codes() != codes:
+                return  # another figure, or new cells (which count again), since
+            # Zero is "nothing here": unshaded, so the cells that need attention stand out.
+            values[values == 0] = np.nan
+            self.view.set_cell_fill(values, vmin=0.0, label=self.figure_label(figure))
+            self.figureShown.emit()
+
+        job = self._figure_job = self.runner.query(
+            lambda store: cell_figure(store, figure, codes, now), shown, lane="map", key="map-figure",
+            title=self.tr("Counting the map's figure"), owner=self)
 
     def refresh_alarms(self) -> None:
-        layer = mapdata.alarm_layer(self.store)
-        self.view.set_alarms(layer.x, layer.y, layer.severity, layer.ids)
+        """Read the vehicles in alarm on the map lane, then ring them on the map."""
+        def shown(layer: mapdata.AlarmLayerData) -> None:
+            self.view.set_alarms(layer.x, layer.y, layer.severity, layer.ids)
+            self.alarmsShown.emit()
+
+        self.runner.query(mapdata.alarm_layer, shown, lane="map", key="map-alarms",
+                          title=self.tr("Reading the vehicles in alarm"), owner=self)
 
     def apply_summary(self, summary: ChangeSummary) -> None:
         """Follow a mutation or a sync round (the main window calls this after its own refresh)."""
-        if summary.cases_changed or {"cell", "region"} & summary.entities:
+        # New cells are counted when the main window has them (its cellsShown).
+        if summary.cases_changed and self._figure:
             self.refresh_figure()
         if summary.positions or {"alarm", "alarm_ack"} & summary.entities:
             self.refresh_alarms()

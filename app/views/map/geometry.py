@@ -30,6 +30,7 @@ __all__ = [
     "PathTiles",
     "Rings",
     "find_lattice",
+    "pack_flat",
     "pack_rings",
     "point_in_ring",
     "rings_path",
@@ -114,6 +115,53 @@ def pack_rings(features: Sequence[object], what: str) -> Rings:
         ]
     )
     return Rings(xy, connect, start, np.asarray(owners, dtype=np.int64), bbox)
+
+
+def pack_flat(xy: np.ndarray, start: np.ndarray, what: str) -> Rings:
+    """``pack_rings`` for one ring per feature given packed already: ring i is
+    ``xy[start[i]:start[i + 1]]``.  The same ``Rings`` and the same errors as
+    ``pack_rings`` of those rings, without a Python step per ring (59k cells
+    in milliseconds)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    start = np.asarray(start, dtype=np.int64)
+    if start.ndim != 1 or len(start) < 1 or start[0] != 0 or (np.diff(start) < 0).any():
+        raise ValueError(f"{what}s: offsets must start at 0 and never decrease")
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != start[-1]:
+        raise ValueError(f"{what}s: expected a ({int(start[-1])}, 2) array of points, got shape {xy.shape}")
+    n = len(start) - 1
+    if n == 0:
+        return pack_rings([], what)
+    lengths = np.diff(start)
+    # The first bad ring is named, as pack_rings would (shape before values).
+    short = np.flatnonzero(lengths < 3)
+    finite = np.isfinite(xy).all(axis=1)
+    bad = np.repeat(np.arange(n), lengths)[~finite] if not finite.all() else short[:0]
+    i_short = int(short[0]) if len(short) else n
+    i_bad = int(bad[0]) if len(bad) else n
+    if i_short < n and i_short <= i_bad:
+        raise ValueError(f"{what} {i_short}: a ring must be an N×2 array with N ≥ 3, "
+                         f"got shape ({int(lengths[i_short])}, 2)")
+    if i_bad < n:
+        raise ValueError(f"{what} {i_bad}: ring has non-finite coordinates")
+    first, last = start[:-1], start[1:] - 1
+    open_ = np.flatnonzero((xy[first] != xy[last]).any(axis=1))
+    if len(open_):  # closed as as_ring closes them: the first point again at the end
+        xy = np.insert(xy, start[1:][open_], xy[first[open_]], axis=0)
+        lengths = lengths.copy()
+        lengths[open_] += 1
+        start = np.concatenate([[0], np.cumsum(lengths)])
+        first = start[:-1]
+    connect = np.ones(len(xy), dtype=np.int32)
+    connect[start[1:] - 1] = 0
+    bbox = np.column_stack(
+        [
+            np.minimum.reduceat(xy[:, 0], first),
+            np.minimum.reduceat(xy[:, 1], first),
+            np.maximum.reduceat(xy[:, 0], first),
+            np.maximum.reduceat(xy[:, 1], first),
+        ]
+    )
+    return Rings(xy, connect, start, np.arange(n, dtype=np.int64), bbox)
 
 
 def _point_indices(rings: Rings, part_idx: np.ndarray) -> np.ndarray:

@@ -61,6 +61,7 @@ class StaticLayer(Layer):
         self._selected_halo = cosmetic_pen(color(style.background, 200), 5.0)
         self._selected_pen = cosmetic_pen(QColor(style.cell_selected), 2.0)
         self.full_renders = 0  # whole-view renders, for tests and the benchmark
+        self.rendered_cells = 0  # how many cells the scene held at the last one
         self._update_rect()
 
     def data_changed(self) -> None:
@@ -127,6 +128,7 @@ class StaticLayer(Layer):
             c = self._cache = _Cache(key, image, area, t.dx(), t.dy())
             s.dirty.clear()
             self.full_renders += 1
+            self.rendered_cells = len(s.codes)
         in_frame = visible.translated(c.dx - t.dx(), c.dy - t.dy())
         need = in_frame.toAlignedRect()
         if not c.area.contains(need):

@@ -333,21 +333,27 @@ def test_the_map_rings_follow_alarms_that_come_without_positions(qtbot, world):
     dispatcher = {"username": "dispatcher", "display_name": "调度员", "role": "dispatcher"}
     window = MainWindow(ClientServices.offline(CaseDesk(world.store, "WS1", dispatcher)))
     qtbot.addWidget(window)
+    controller = window.map_layers.controller
+    with qtbot.waitSignal(controller.alarmsShown, timeout=10_000):  # the first read, on the map lane
+        pass
     assert window.map._alarms.ids == []
 
     ended = to_iso(now_cst())
     summary = world.feed([("alarm", "A1", alarm_row("A1", "V001", ended_at=ended))])
     assert summary.entities == {"alarm"} and not summary.positions
     features = window.vehicle_features
-    window.apply_summary(summary)  # on the change bus: the alarm list and the map's rings follow it
+    with qtbot.waitSignal(controller.alarmsShown, timeout=10_000):
+        window.apply_summary(summary)  # on the change bus: the alarm list and the map's rings follow it
     assert window.map._alarms.ids == ["V001"]  # over, but nobody has seen it yet
 
     assert features.alarms.select("A1")
-    assert features.alarms.acknowledge_selected(note="called the driver")
+    with qtbot.waitSignal(controller.alarmsShown, timeout=10_000):  # the acknowledgement's summary read again
+        assert features.alarms.acknowledge_selected(note="called the driver")
     assert window.map._alarms.ids == ["V001"]  # not confirmed by the centre yet
     confirmed = alarm_row("A1", "V001", ended_at=ended, acknowledged_by="dispatcher",
                           acknowledged_at=to_iso(now_cst()), ack_workstation="WS1",
                           ack_note="called the driver", version=2)
     answer = world.vehicles.record_ack_result("A1", "sent", {"alarm": confirmed})
-    window.bus.publish(answer)  # what the vehicle link's storeChanged does, through the bus
+    with qtbot.waitSignal(controller.alarmsShown, timeout=10_000):
+        window.bus.publish(answer)  # what the vehicle link's storeChanged does, through the bus
     assert window.map._alarms.ids == []

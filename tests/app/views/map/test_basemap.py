@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from app.runtime.background import Background
 from app.runtime.basemaps import NONE, MapSettings
 from app.store.mbtiles import MBTilesError, MBTilesFile
 from app.store.replica import LocalStore
@@ -328,12 +329,14 @@ def test_a_damaged_tile_is_reported_and_the_rest_are_drawn(event_loop, view, tmp
 def controller(view, tmp_path):
     settings = MapSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     store = LocalStore(tmp_path / "client.db")
-    c = MapLayersController(view, store, settings, cache_path=tmp_path / "tiles.sqlite", workers=1)
+    runner = Background(tmp_path / "client.db")
+    c = MapLayersController(view, runner, settings, cache_path=tmp_path / "tiles.sqlite", workers=1)
     messages: list[str] = []
     c.message.connect(messages.append)
     c.messages = messages
     yield c
     c.close()
+    runner.close()
     store.close()
 
 

@@ -752,6 +752,7 @@ def test_choropleth_figures_are_counted_from_the_local_store(qtbot, tmp_path):
     """Open, overdue and this month's cases per cell, through the controller onto the map."""
     from PySide6.QtCore import QSettings
 
+    from app.runtime.background import Background
     from app.runtime.basemaps import MapSettings
     from app.services import map_layers as mapdata
     from app.store.replica import LocalStore
@@ -786,7 +787,8 @@ def test_choropleth_figures_are_counted_from_the_local_store(qtbot, tmp_path):
     layer = mapdata.cell_layer(store)
     w.set_cells(layer.rings, layer.codes)
     settings = MapSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    controller = MapLayersController(w, store, settings, cache_path=tmp_path / "t.sqlite", workers=0)
+    runner = Background(tmp_path / "c.db")  # the figure is counted on its map lane
+    controller = MapLayersController(w, runner, settings, cache_path=tmp_path / "t.sqlite", workers=0)
     fills: list = []
     original = w.set_cell_fill
 
@@ -796,19 +798,25 @@ def test_choropleth_figures_are_counted_from_the_local_store(qtbot, tmp_path):
 
     w.set_cell_fill = record  # type: ignore[method-assign]
     order = [layer.codes.index(c) for c in cells]
-    controller.set_figure("open_cases")
+
+    def show(figure: str) -> None:
+        with qtbot.waitSignal(controller.figureShown, timeout=10_000):
+            controller.set_figure(figure)
+
+    show("open_cases")
     assert fills[-1][order].tolist() == [2, 1, 1, 0]
-    controller.set_figure("overdue_cases")
+    show("overdue_cases")
     assert fills[-1][order].tolist() == [1, 0, 1, 0]
-    controller.set_figure("cases_this_month")
+    show("cases_this_month")
     assert fills[-1][order].tolist() == [3, 0, 0, 0]
     assert w._legend._fill is not None and w._legend._fill[0] == controller.figure_label("cases_this_month")
-    controller.set_figure("")
+    show("")
     assert fills[-1] is None
     with pytest.raises(ValueError):
         controller.set_figure("bogus")
     assert settings.figure == ""
     controller.close()
+    runner.close()
     store.close()
 
 
