@@ -189,6 +189,19 @@ class QueueService:
         # At most this many search candidates: fetch them all and sort.
         self.sparse_matches = SPARSE_MATCHES
 
+    @classmethod
+    def on(cls, store: LocalStore, user: Mapping[str, Any] | None = None) -> QueueService:
+        """The service for ``store`` and ``user``, made once and kept with the
+        store: a background lane counts every keystroke's query on its own
+        store, and the search statistics the service caches must outlive one
+        count.  Threading: the thread of ``store`` (one lane, one store)."""
+        key = (str((user or {}).get("username") or ""), str((user or {}).get("role") or ""),
+               str((user or {}).get("department_id") or ""))
+        service = store.service_cache.get(("queue", key))
+        if service is None:
+            service = store.service_cache[("queue", key)] = cls(store, user)
+        return service
+
     # ---- pages --------------------------------------------------------------
 
     def page(self, query: QueueQuery, after: tuple[Any, ...] | None = None, limit: int = PAGE,

@@ -108,6 +108,9 @@ class LocalStore:
     def __init__(self, path: str | Path, *, categories: CategoryTree | None = None,
                  calendar: WorkCalendar | None = None):
         self.path = Path(path)
+        # Services built on this store that keep caches between calls (the
+        # queue's search statistics), made once per store: app/services.
+        self.service_cache: dict[Any, Any] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
 

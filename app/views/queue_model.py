@@ -285,7 +285,7 @@ class CaseQueueModel(QAbstractTableModel):
         user = dict(self.service.user)
         # On the queue lane's own store; a dispatcher typing a search asks
         # for a count per keystroke, and only the latest is worth the work.
-        self._runner.query(lambda store: QueueService(store, user).count(query, now),
+        self._runner.query(lambda store: QueueService.on(store, user).count(query, now),
                            lambda n: self._set_count(generation, n), lane="queue", key=f"queue-count-{id(self)}",
                            title=self.tr("Counting the queue"), owner=self)
 
