@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.store.changes import ChangeSummary
 
@@ -351,7 +351,14 @@ class Background(QObject):
                 return
             relay.finished.emit(runner_id, job, True, result)
 
-        lane.worker.call(work)
+        def hand_over() -> None:
+            if not lane.closing:
+                lane.worker.call(work)
+
+        # On the next turn of the event loop, not now: what the UI thread is
+        # doing when it asks (a filter change's first rows and their paint)
+        # finishes before the lane competes with it for the GIL and the disk.
+        QTimer.singleShot(0, hand_over)
         return job
 
     def _deliver(self, job: int, ok: bool, value: object) -> None:
