@@ -80,7 +80,7 @@ def self_check(args: argparse.Namespace, font_family: str | None) -> dict:
 
 
 async def run_client(args: argparse.Namespace, app) -> int:
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QMessageBox
 
     from app.session import ClientConfig, ClientSession, SignInError
@@ -120,9 +120,12 @@ async def run_client(args: argparse.Namespace, app) -> int:
     window.show()
     if session.offline_sign_in:
         # Said once, without blocking: a modal exec() here would nest an event loop in this coroutine.
-        notice = QMessageBox(QMessageBox.Icon.Information, window.tr("Offline"),
-                             window.tr("The server cannot be reached. You are working on this "
-                                       "workstation's local store; commands are sent when it is back."),
+        # Translated in the "main" context: lupdate reads ``window.tr`` as a
+        # context named "window", which no running widget has.
+        notice = QMessageBox(QMessageBox.Icon.Information, QCoreApplication.translate("main", "Offline"),
+                             QCoreApplication.translate(
+                                 "main", "The server cannot be reached. You are working on this "
+                                 "workstation's local store; commands are sent when it is back."),
                              QMessageBox.StandardButton.Ok, window)
         notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         notice.open()

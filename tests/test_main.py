@@ -17,6 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 import main
+from app.runtime.i18n import install_translation
 from app.views.login_dialog import LoginDialog
 from app.views.main_window import MainWindow
 
@@ -73,8 +74,8 @@ def test_unlocking_offline_through_the_dialog_opens_the_main_window(qapp, event_
     code, _ = _run(event_loop, qapp, args, "dispatcher", "demo")  # online once: the verifier is kept
     assert code == 0
     sqlite_server.kill()
-    offline = main.parse_args(["--server", sqlite_server.url, "--store", str(store),
-                               "--workstation", "WS-LOGIN", "--lang", "en"])
+    install_translation(qapp, "zh_CN")  # the centre works in Chinese: the notice must too
+    notices: list[tuple[str, str]] = []
 
     async def dismiss_the_offline_notice():
         # The client says once that it works on the local store; a person reads it and closes it.
@@ -82,11 +83,16 @@ def test_unlocking_offline_through_the_dialog_opens_the_main_window(qapp, event_
         while True:
             boxes = _visible(QMessageBox)
             if boxes:
+                notices.append((boxes[0].windowTitle(), boxes[0].text()))
                 boxes[0].accept()
                 return
             await asyncio.sleep(0.05)
 
-    asyncio.ensure_future(dismiss_the_offline_notice(), loop=event_loop)
-    code, window = _run(event_loop, qapp, offline, "dispatcher", "demo")
+    try:
+        asyncio.ensure_future(dismiss_the_offline_notice(), loop=event_loop)
+        code, window = _run(event_loop, qapp, args, "dispatcher", "demo")
+    finally:
+        install_translation(qapp, "en")
     assert code == 0
     assert window.desk.operator == "dispatcher"
+    assert notices == [("离线", "无法连接服务器。您正在使用本工作站的本地数据，服务器恢复后指令将自动发送。")]

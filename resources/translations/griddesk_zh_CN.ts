@@ -3627,7 +3627,7 @@
     </message>
 </context>
 <context>
-    <name>window</name>
+    <name>main</name>
     <message>
         <location filename="../../main.py" line="106"/>
         <source>Offline</source>
