@@ -185,13 +185,18 @@ class CaseQueueModel(QAbstractTableModel):
 
     def multiData(self, index: Index, span: QModelRoleDataSpan | QModelRoleData) -> None:
         """All roles of a cell in one call: the delegate asks for seven per
-        cell when painting, and one Python call is much cheaper than seven."""
+        cell when painting, and one Python call is much cheaper than seven.
+
+        Every role asked for is written, an empty one cleared: the delegate
+        hands in the same span for every cell it paints, so a role left
+        alone keeps the previous cell's value (a plain row painted with the
+        overdue pink of the row above it)."""
         position = index.row()
         ids = self._ids
-        if not 0 <= position < len(ids):
-            return
-        row = self._rows.get(ids[position]) or self._row(position)
+        row = (self._rows.get(ids[position]) or self._row(position)) if 0 <= position < len(ids) else None
         if row is None:
+            for item in span:  # type: ignore[union-attr]  # PySide6 iterates the span
+                item.clearData()
             return
         column = index.column()
         state = self._sla(row)
@@ -202,21 +207,24 @@ class CaseQueueModel(QAbstractTableModel):
         else:
             text, foreground, font = row["_text"][column], None, None
         background = self._background.get(state)
-        for item in span:  # type: ignore[union-attr]  # PySide6 iterates the span
+        for item in span:  # type: ignore[union-attr]
             role = item.role()
             if role == _DISPLAY:
-                item.setData(text)
+                value: Any = text
             elif role == _BACKGROUND:
-                if background is not None:
-                    item.setData(background)
+                value = background
             elif role == _FOREGROUND:
-                if foreground is not None:
-                    item.setData(foreground)
+                value = foreground
             elif role == _FONT:
-                if font is not None:
-                    item.setData(font)
+                value = font
             elif role in (_TOOLTIP, _USER):
-                item.setData(self.data(index, role))
+                value = self.data(index, role)
+            else:
+                value = None
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self.SORT_KEYS.get(column)

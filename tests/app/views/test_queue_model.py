@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
-from queue_world import build_store, expected, rowids_of
+from queue_world import OPEN, build_store, expected, rowids_of
 
 from app.runtime.background import Background
 from app.services.desk import CaseDesk
@@ -17,7 +18,8 @@ from app.services.queue import PAGE, QueueError, QueueQuery, QueueService
 from app.store.replica import ChangeSummary
 from app.views.queue_bar import QueuePanel
 from app.views.queue_model import CaseQueueModel, format_duration
-from core.timeutil import CST, now_iso, to_iso
+from core.sla import DUE_SOON_S
+from core.timeutil import CST, from_iso, now_iso, to_iso
 
 
 def _world(tmp_path, count=390):
@@ -298,3 +300,96 @@ def test_the_main_window_hosts_the_queue_panel_and_the_evaluation(qtbot, tmp_pat
     qtbot.waitUntil(lambda: opened[0].result is not None, timeout=10000)
     for w in opened:
         qtbot.addWidget(w)
+
+
+def _painted_colours_that_lie(panel: QueuePanel, cases: list[dict]) -> list[tuple[int, str, str, str]]:
+    """Grab the table as painted and compare, for every row on screen and
+    every column, a cell pixel away from the text with the colour the case's
+    own deadline and status demand: overdue pink, due-soon yellow, else the
+    table's plain base colour.  The rows that disagree, with what was
+    painted and what was due."""
+    model, table = panel.model, panel.table
+    table.clearSelection()  # the selection colour is not an SLA colour
+    table.setCurrentIndex(QModelIndex())
+    QApplication.processEvents()
+    image = table.viewport().grab().toImage()
+    ratio = image.devicePixelRatio()
+    now = datetime.now(CST).timestamp()
+    by_id = {c["case_id"]: c for c in cases}
+    base = table.palette().color(QPalette.ColorRole.Base).name()
+    wrong = []
+    for r in range(model.rowCount()):
+        case = by_id[model.case_id_at(r)]
+        state = "normal"
+        if case["deadline"] and case["status"] in OPEN:
+            left = from_iso(case["deadline"]).timestamp() - now
+            state = "overdue" if left <= 0 else "soon" if left <= DUE_SOON_S else "normal"
+        want = {"overdue": "#ffd0cc", "soon": "#fff1c2", "normal": base}[state]
+        for column in range(model.columnCount() - 1):  # the last one stretches
+            rect = table.visualRect(model.index(r, column))
+            if rect.bottom() >= table.viewport().height():
+                return wrong  # the rest are off screen
+            # The top right corner of the cell: above the text, clear of the grid.
+            got = image.pixelColor(int((rect.right() - 4) * ratio), int((rect.top() + 2) * ratio)).name()
+            if got != want:
+                wrong.append((r, CaseQueueModel.COLUMNS[column], got, want))
+    return wrong
+
+
+def test_the_painted_rows_show_the_colour_of_their_own_deadline(qtbot, tmp_path):
+    # Overdue, due within the hour, hours away, and no deadline at all
+    # (registered, not dispatched; paused), interleaved by sorting on number.
+    store, cases = _world(tmp_path, count=60)
+    panel = _panel(store)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 1500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.model.set_query(QueueQuery(status="all", sort="number"))
+    assert panel.model.rowCount() == len(cases)
+    assert panel.table.viewport().height() > 22 * len(cases)  # every row on screen
+    deadlines = [c["deadline"] for c in cases if c["status"] in OPEN]
+    assert None in deadlines and any(d and d < now_iso() for d in deadlines)
+    assert _painted_colours_that_lie(panel, cases) == []
+
+    # A change through the change bus's path, the order unchanged (the rows
+    # of unchanged cases stay cached): a plain row turns overdue, an overdue
+    # one loses its deadline, a due-soon one is hours away.
+    def pick(pred):
+        return next(c for c in cases if c["status"] == "dispatched" and c["deadline"] and pred(c["deadline"]))
+    later, past = now_iso(), to_iso(datetime.now(CST) - timedelta(hours=2))
+    soon_edge = to_iso(datetime.now(CST) + timedelta(seconds=DUE_SOON_S))
+    changed = [dict(pick(lambda d: d > soon_edge), deadline=past),
+               dict(pick(lambda d: d < later), status="registered", department_id=None, deadline=None),
+               dict(pick(lambda d: later < d < soon_edge), deadline=to_iso(datetime.now(CST) + timedelta(hours=5)))]
+    summary = store.apply_change_page([{"seq": 40_000 + n, "entity": "case", "id": c["case_id"], "data": c}
+                                       for n, c in enumerate(changed)], 40_000 + len(changed))
+    cases = [next((c for c in changed if c["case_id"] == case["case_id"]), case) for case in cases]
+    resets = []
+    panel.model.modelReset.connect(lambda: resets.append(1))
+    panel.model.apply_summary(summary)
+    assert not resets  # the cache path: only the named rows re-read
+    assert _painted_colours_that_lie(panel, cases) == []
+
+    # The same by deadline: the order changes, the model resets and keeps
+    # the unchanged rows' cached data.
+    panel.model.set_query(QueueQuery(status="all", sort="deadline"))
+    assert _painted_colours_that_lie(panel, cases) == []  # painted: the rows are cached
+    moved = dict(changed[1], status="dispatched", department_id="D-SAN", deadline=past)
+    panel.model.apply_summary(store.apply_change_page(
+        [{"seq": 40_100, "entity": "case", "id": moved["case_id"], "data": moved}], 40_100))
+    cases = [moved if case["case_id"] == moved["case_id"] else case for case in cases]
+    assert resets
+    assert _painted_colours_that_lie(panel, cases) == []
+
+    # Time passes: a case due in a second turns overdue on the tick.
+    soon = dict(changed[2], deadline=to_iso(datetime.now(CST) + timedelta(seconds=1)))
+    panel.model.apply_summary(store.apply_change_page(
+        [{"seq": 40_200, "entity": "case", "id": soon["case_id"], "data": soon}], 40_200))
+    cases = [soon if case["case_id"] == soon["case_id"] else case for case in cases]
+    assert _painted_colours_that_lie(panel, cases) == []
+    qtbot.waitUntil(lambda: now_iso() >= soon["deadline"], timeout=5000)
+    panel.model.tick()
+    assert _painted_colours_that_lie(panel, cases) == []
+    row = panel.model.row_of(soon["case_id"])
+    assert panel.model.data(panel.model.index(row, 0), Qt.ItemDataRole.BackgroundRole).color().name() == "#ffd0cc"
