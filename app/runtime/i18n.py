@@ -1,7 +1,11 @@
 """Language and fonts.
 
 Chinese is the default: source strings are English, and the zh_CN
-translation ships compiled in resources/translations.  A CJK font ships in
+translation ships compiled in resources/translations, together with Qt's own
+qtbase translation (qtbase_zh_CN.qm, from the PySide6 wheel; licence in
+LICENSE-qtbase-translations.txt beside it): without it the strings Qt itself
+draws (OK/Cancel in every dialog button box, message boxes, input and file
+dialogs) stay English.  A CJK font ships in
 resources/fonts and is loaded at start, because a fresh machine may have no
 CJK font at all (Chinese would render as boxes).
 
@@ -39,7 +43,8 @@ def load_cjk_font(app: QGuiApplication, point_size: int = 10) -> str | None:
 
 
 def install_translation(app: QCoreApplication, language: str = DEFAULT_LANGUAGE) -> bool:
-    """Install the translation for ``language``; English (the source) if none."""
+    """Install the translation for ``language`` (griddesk's and Qt's own
+    qtbase one); English (the source, Qt's too) for ``en*``: both removed."""
     for translator in _translators:
         app.removeTranslator(translator)
     _translators.clear()
@@ -49,6 +54,13 @@ def install_translation(app: QCoreApplication, language: str = DEFAULT_LANGUAGE)
     translator = QTranslator(app)
     if not translator.load(f"griddesk_{language}", str(TRANSLATIONS)):
         return False
+    # Qt's own strings (standard buttons, QFileDialog, ...); a language Qt
+    # ships no catalogue for leaves just those English.  Installed first, so
+    # griddesk's (searched first: the last installed wins) has the last word.
+    qt_translator = QTranslator(app)
+    if qt_translator.load(f"qtbase_{language}", str(TRANSLATIONS)):
+        app.installTranslator(qt_translator)
+        _translators.append(qt_translator)
     app.installTranslator(translator)
     _translators.append(translator)
     QLocale.setDefault(QLocale(language))

@@ -438,7 +438,7 @@ def install(window: QMainWindow, desk: CaseDesk, runner: Background) -> QAction:
         view.activateWindow()
 
     action.triggered.connect(open_window)
-    menu = window.menuBar().addMenu(QCoreApplication.translate("EvaluationWindow", "E&valuation"))
+    menu = window.menuBar().addMenu(QCoreApplication.translate("EvaluationWindow", "&Evaluation"))  # Alt+E: Alt+V is the View menu
     menu.addAction(action)
     window.addAction(action)
     return action

@@ -21,6 +21,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QInputDialog,
     QMainWindow,
@@ -145,6 +146,18 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         menu.addSeparator()
         menu.addActions(self.case_pane.case_actions)  # every case action, with its shortcut
+        menu.addSeparator()
+        # Closing the windows (this one, evaluation, replay) ends the client:
+        # main.py's run_client then closes the session.
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+        if QKeySequence("Ctrl+Q") not in quit_keys:  # Ctrl+Q even where the platform binds none (Windows)
+            quit_keys.append(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcuts(quit_keys)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(lambda: QApplication.closeAllWindows())
+        menu.addAction(self.quit_action)
+        self.addAction(self.quit_action)
         view = self.menuBar().addMenu(self.tr("&View"))
         fit = QAction(self.tr("Whole district"), self)
         fit.setShortcut(QKeySequence("Ctrl+0"))

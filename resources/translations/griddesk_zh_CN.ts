@@ -1215,8 +1215,8 @@
     </message>
     <message>
         <location filename="../../app/views/evaluation_view.py" line="443"/>
-        <source>E&amp;valuation</source>
-        <translation>考核(&amp;V)</translation>
+        <source>&amp;Evaluation</source>
+        <translation>考核(&amp;E)</translation>
     </message>
 </context>
 <context>
@@ -2309,6 +2309,11 @@
         <location filename="../../app/views/main_window.py" line="108"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
+    </message>
+    <message>
+        <location filename="../../app/views/main_window.py" line="150"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
         <location filename="../../app/views/main_window.py" line="117"/>
