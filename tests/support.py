@@ -177,6 +177,31 @@ async def until(predicate, timeout: float) -> float:
     return time.monotonic() - start
 
 
+async def open_window(url: str, store, workstation: str, user: str, password: str = "demo"):
+    """A signed-in workstation as the client builds it: session, main window
+    shown, sync started.  Returns ``(session, window)``; the caller closes both."""
+    from app.session import ClientConfig, ClientSession
+    from app.views.main_window import MainWindow
+
+    session = ClientSession(ClientConfig(url, store, workstation))
+    await session.sign_in(user, password)
+    window = MainWindow(session.services)
+    window.show()
+    session.start_sync()
+    return session, window
+
+
+async def open_window_on_the_block(url: str, store, user: str, workstation: str):
+    """``open_window`` on the small world, once its four cells arrived, the
+    map centred on the 2×2 block at street zoom."""
+    from core.geo import lonlat_to_mercator
+
+    session, window = await open_window(url, store, workstation, user)
+    await until(lambda: len(window.map.cell_codes()) == 4, 15)
+    window.map.set_view(*lonlat_to_mercator(BASE_LON + DLON, BASE_LAT + DLAT), 400.0)
+    return session, window
+
+
 def forget_last_window_hooks(qapp) -> None:
     """Windows of earlier tests hooked app.lastWindowClosed to their own
     (closed) loops; closing this test's last window must not call them."""

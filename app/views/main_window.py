@@ -169,10 +169,6 @@ class MainWindow(QMainWindow):
 
     # ---- following changes -------------------------------------------------------
 
-    def apply_summary(self, summary: ChangeSummary, initiator: object = None) -> None:
-        """Publish ``summary`` on the change bus (every view follows it there)."""
-        self.bus.publish(summary, initiator)
-
     def _follow_change(self, summary: ChangeSummary, _initiator: object) -> None:
         """The window's own part of a change: the map's layers, the
         selection, the counts."""

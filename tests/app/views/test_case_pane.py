@@ -134,7 +134,7 @@ def test_keyboard_flow_reason_then_shortcut_and_refusals_change_nothing(qtbot, w
     pane.reason.setText("called the roads desk")
     pane.actions_by_kind[CommandKind.ADD_NOTE].trigger()
     assert engine.sync_once().error is None
-    window.apply_summary(engine.sync_once().summary)
+    window.bus.publish(engine.sync_once().summary, engine)  # as the sync driver does
     window.select_case(case_id)
     stages = [pane.timeline.topLevelItem(i).text(1) for i in range(pane.timeline.topLevelItemCount())]
     assert stages == ["Register", "Dispatch", "Return", "Dispatch", "Note"]

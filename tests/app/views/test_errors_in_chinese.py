@@ -14,14 +14,12 @@ from PySide6.QtCore import QPoint, Qt
 
 from app.net.client import ProtocolError, ServerClient
 from app.runtime.i18n import install_translation
-from app.session import ClientConfig, ClientSession
 from app.store.ledger import OutboxLedger
 from app.sync.live import VehicleLink
 from app.views.labels import error_text, problem_text
-from app.views.main_window import MainWindow
 from core.geo import lonlat_to_mercator
 from core.problems import Problem
-from support import BASE_LAT, BASE_LON, DLAT, DLON, until
+from support import BASE_LAT, BASE_LON, DLAT, DLON, open_window_on_the_block, until
 
 # Two Latin letters in a row: an English word (a sentence would have several).
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
@@ -39,17 +37,6 @@ def zh_cn(qapp):
     install_translation(qapp, "en")
 
 
-async def open_window(url: str, store, user: str, name: str = "WS-E"):
-    session = ClientSession(ClientConfig(url, store, name))
-    await session.sign_in(user, "demo")
-    window = MainWindow(session.services)
-    window.show()
-    session.start_sync()
-    await until(lambda: len(window.map.cell_codes()) == 4, 15)
-    window.map.set_view(*lonlat_to_mercator(BASE_LON + DLON, BASE_LAT + DLAT), 400.0)
-    return session, window
-
-
 def device(window, lon: float, lat: float) -> QPoint:
     x, y = lonlat_to_mercator(lon, lat)
     return window.map.map_to_viewport(float(x), float(y)).toPoint()
@@ -58,7 +45,7 @@ def device(window, lon: float, lat: float) -> QPoint:
 def test_a_refused_geofence_is_said_in_chinese_by_the_servers_reason_code(
         qapp, qtbot, event_loop, sqlite_server, tmp_path, zh_cn):
     async def scenario() -> None:
-        session, window = await open_window(sqlite_server.url, tmp_path / "disp.db", "dispatcher")
+        session, window = await open_window_on_the_block(sqlite_server.url, tmp_path / "disp.db", "dispatcher", "WS-E")
         features = window.vehicle_features
         try:
             viewport = window.map.graphics_view().viewport()
@@ -130,7 +117,7 @@ def test_an_attachment_that_may_not_be_sent_is_said_in_chinese(qapp, qtbot, even
     fake.write_bytes(b"MZ" + b"\x00" * 100)
 
     async def scenario() -> None:
-        session, window = await open_window(sqlite_server.url, tmp_path / "attach.db", "dispatcher")
+        session, window = await open_window_on_the_block(sqlite_server.url, tmp_path / "attach.db", "dispatcher", "WS-E")
         try:
             desk = window.desk
             case_id, _ = desk.register_case(category="E0102", cell_code="110101001001001",
@@ -161,7 +148,7 @@ def test_an_attachment_that_may_not_be_sent_is_said_in_chinese(qapp, qtbot, even
 def test_an_unreachable_server_and_a_failed_background_job_are_said_in_chinese(
         qapp, qtbot, event_loop, sqlite_server, tmp_path, zh_cn):
     async def scenario() -> None:
-        session, window = await open_window(sqlite_server.url, tmp_path / "off.db", "dispatcher")
+        session, window = await open_window_on_the_block(sqlite_server.url, tmp_path / "off.db", "dispatcher", "WS-E")
         try:
             # A background job whose error has no code: a general sentence, not its English.
             def broken(_store):

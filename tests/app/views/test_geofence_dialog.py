@@ -16,29 +16,16 @@ import pytest
 import requests
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.session import ClientConfig, ClientSession
 from app.store.vehicles import VehicleStore
-from app.views.main_window import MainWindow
 from core.alarms import AlarmKind
 from core.coords import gcj02_to_wgs84
 from core.geo import lonlat_to_mercator, mercator_to_lonlat
 from core.positions import PositionFix
 from core.timeutil import now_cst, to_iso
 from server.simulator import SimulatedTerminal
-from support import BASE_LAT, BASE_LON, DLAT, DLON, until
+from support import BASE_LAT, BASE_LON, DLAT, DLON, open_window_on_the_block, until
 
 CELL = "110101001001{:03d}"  # cells 1 and 2 are the bottom row of the 2×2 block
-
-
-async def open_window(url: str, store, user: str):
-    session = ClientSession(ClientConfig(url, store, "WS-G"))
-    await session.sign_in(user, "demo")
-    window = MainWindow(session.services)
-    window.show()
-    session.start_sync()
-    await until(lambda: len(window.map.cell_codes()) == 4, 15)
-    window.map.set_view(*lonlat_to_mercator(BASE_LON + DLON, BASE_LAT + DLAT), 400.0)
-    return session, window
 
 
 def server_geofences(url: str) -> list[dict]:
@@ -66,7 +53,7 @@ def drag(qtbot, window, a: QPoint, b: QPoint, modifier=Qt.KeyboardModifier.NoMod
 def test_a_shift_leader_draws_a_forbidden_box_and_a_route(qapp, qtbot, event_loop, sqlite_server,
                                                           tmp_path):
     async def scenario() -> None:
-        session, window = await open_window(sqlite_server.url, tmp_path / "leader.db", "leader")
+        session, window = await open_window_on_the_block(sqlite_server.url, tmp_path / "leader.db", "leader", "WS-G")
         features = window.vehicle_features
         # A click that leaked through would open the modal "register a case" dialog
         # and hang the test; counted instead, it fails it.
@@ -212,7 +199,7 @@ def as_json(value):
 def test_a_dispatcher_is_refused_by_the_centre_and_nothing_is_stored(qapp, qtbot, event_loop,
                                                                      sqlite_server, tmp_path):
     async def scenario() -> None:
-        session, window = await open_window(sqlite_server.url, tmp_path / "disp.db", "dispatcher")
+        session, window = await open_window_on_the_block(sqlite_server.url, tmp_path / "disp.db", "dispatcher", "WS-G")
         features = window.vehicle_features
         try:
             # An earlier Shift+drag selection becomes a geofence straight away.

@@ -42,7 +42,7 @@ def test_command_for_a_case_the_server_does_not_have_is_rejected_and_shown(qtbot
         window.case_pane.dispatch_button.click()
         assert store.case(ghost.case_id).status is CaseStatus.DISPATCHED  # optimistic
         report = engine.sync_once()
-        window.apply_summary(report.summary)
+        window.bus.publish(report.summary, "test")  # as the sync driver does
         assert report.summary.rejected
         cards = window.sync_panels.conflicts.cards
         assert len(cards) == 1

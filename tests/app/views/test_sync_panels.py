@@ -15,18 +15,9 @@ from app.views.login_dialog import LoginDialog
 from app.views.main_window import MainWindow
 from core.cases import CaseStatus
 from core.passwords import hash_password
-from support import until
+from support import open_window, until
 
 CELL = "110101001001001"
-
-
-async def open_window(url: str, store, workstation: str, user: str, password: str = "demo"):
-    session = ClientSession(ClientConfig(url, store, workstation))
-    await session.sign_in(user, password)
-    window = MainWindow(session.services)
-    window.show()
-    session.start_sync()
-    return session, window
 
 
 def server_db(url: str, sql: str, **params) -> None:
@@ -128,7 +119,7 @@ def test_outage_banner_offline_sign_in_and_the_server_rechecking(qapp, qtmodelte
             assert "Server unreachable for" in banner.headline.text()
             assert "Signed in offline" in banner.detail.text()
             case_id, _ = session.desk.register_case(category="E0102", cell_code=CELL, lon=116.4105, lat=39.9204)
-            window.apply_summary(session.desk.dispatch_case(case_id, "D-SAN"))
+            session.desk.dispatch_case(case_id, "D-SAN")  # the desk publishes it on the bus
             provisional = session.store.case(case_id).provisional_number
             await until(lambda: "2 command(s) wait" in banner.detail.text(), 5)
 
@@ -174,9 +165,8 @@ def test_password_changed_during_the_outage_holds_commands_until_signed_in_again
             assert session.offline_sign_in
             banner = window.sync_panels.banner
             await until(lambda: banner.isVisible(), 10)
-            case_id, summary = session.desk.register_case(category="E0102", cell_code=CELL, lon=116.4105,
-                                                          lat=39.9204)
-            window.apply_summary(summary)
+            case_id, _ = session.desk.register_case(category="E0102", cell_code=CELL, lon=116.4105,
+                                                    lat=39.9204)  # the desk publishes it on the bus
             server_db(server.db_url, "UPDATE users SET password_hash = :h WHERE username = 'dispatcher'",
                       h=hash_password("new-secret"))
             server.start()  # the same ports and database: a restart

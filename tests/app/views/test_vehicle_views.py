@@ -343,7 +343,7 @@ def test_the_map_rings_follow_alarms_that_come_without_positions(qtbot, world):
     assert summary.entities == {"alarm"} and not summary.positions
     features = window.vehicle_features
     with qtbot.waitSignal(controller.alarmsShown, timeout=10_000):
-        window.apply_summary(summary)  # on the change bus: the alarm list and the map's rings follow it
+        window.bus.publish(summary, "test")  # on the change bus: the alarm list and the map's rings follow it
     assert window.map._alarms.ids == ["V001"]  # over, but nobody has seen it yet
 
     assert features.alarms.select("A1")
